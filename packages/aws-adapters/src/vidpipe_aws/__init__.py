@@ -1,0 +1,1 @@
+"""vidpipe_aws: AWS ports, adapters, fakes and the worker runner."""

@@ -1,0 +1,1 @@
+"""vidpipe_types: message shapes, job record, key formats and event parsing."""
