@@ -1,4 +1,4 @@
-"""The one exception root of vidpipe_aws; AWS errors are translated into these at the adapter edge."""
+"""The one exception root of vidpipe_aws; AWS errors are translated into these at the edge."""
 
 from __future__ import annotations
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from vidpipe_aws.errors import NotFoundError
 from vidpipe_aws.queue import Queue, ReceivedMessage, clamp_visibility
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 @dataclass
@@ -48,7 +51,9 @@ class InMemoryQueue(Queue):
         self, max_messages: int, wait_seconds: int, visibility_timeout: int | None = None
     ) -> list[ReceivedMessage]:
         # wait_seconds is ignored: a fake never blocks, tests drive the loop themselves.
-        timeout = self.default_visibility_timeout if visibility_timeout is None else visibility_timeout
+        timeout = (
+            self.default_visibility_timeout if visibility_timeout is None else visibility_timeout
+        )
         received: list[ReceivedMessage] = []
         with self._lock:
             now = self.clock()

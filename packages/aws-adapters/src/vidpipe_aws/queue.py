@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
 
 SQS_MAX_VISIBILITY_SECONDS = 12 * 60 * 60
 SQS_MAX_BATCH = 10
@@ -21,7 +24,7 @@ class ReceivedMessage:
 
 
 class Queue(ABC):
-    """A work queue with SQS semantics: received messages stay invisible until deleted or released."""
+    """A work queue with SQS semantics: a received message stays hidden until deleted."""
 
     @property
     @abstractmethod
