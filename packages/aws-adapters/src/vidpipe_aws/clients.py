@@ -1,0 +1,44 @@
+"""boto3 clients, built once at the entrypoint from settings and injected everywhere else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
+
+    from vidpipe_aws.settings import AwsSettings
+
+# Adaptive retries absorb short throttling bursts inside botocore; what still fails reaches
+# us as a RetryableAwsError and the runner backs the message off.
+_BOTO_CONFIG = Config(
+    retries={"max_attempts": 5, "mode": "adaptive"},
+    connect_timeout=5,
+    read_timeout=30,
+    max_pool_connections=32,
+)
+
+
+@dataclass(frozen=True)
+class AwsClients:
+    s3: S3Client
+    sqs: SQSClient
+    dynamodb: DynamoDBClient
+
+    @classmethod
+    def from_settings(cls, settings: AwsSettings) -> AwsClients:
+        session = boto3.session.Session(region_name=settings.region)
+        kwargs: dict[str, Any] = {"config": _BOTO_CONFIG}
+        if settings.endpoint_url:
+            kwargs["endpoint_url"] = settings.endpoint_url
+        return cls(
+            s3=session.client("s3", **kwargs),
+            sqs=session.client("sqs", **kwargs),
+            dynamodb=session.client("dynamodb", **kwargs),
+        )
