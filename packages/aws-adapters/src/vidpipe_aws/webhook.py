@@ -1,0 +1,127 @@
+"""Job-status webhooks: POST `{job_id, status, result | error}` to CALLBACK_URL on each transition.
+
+The target comes from configuration only, never from an upload's metadata, so an upload cannot
+make a worker send requests where it should not. Delivery happens on a background thread with
+retries and backoff; a webhook that keeps failing is logged and dropped, never failing the job.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import random
+import threading
+import time
+import urllib.error
+import urllib.request
+from typing import Any, Literal
+
+logger = logging.getLogger(__name__)
+
+WebhookStatus = Literal["processing", "completed", "failed"]
+
+
+class WebhookNotifier:
+    """Sends webhook events in order, each retried with capped exponential backoff."""
+
+    def __init__(
+        self,
+        url: str | None,
+        *,
+        attempts: int = 5,
+        timeout_seconds: float = 5.0,
+        backoff_base_seconds: float = 0.5,
+        backoff_max_seconds: float = 30.0,
+    ) -> None:
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise ValueError(f"CALLBACK_URL must be an http(s) URL, got {url!r}")
+        self._url = url
+        self._attempts = attempts
+        self._timeout = timeout_seconds
+        self._backoff_base = backoff_base_seconds
+        self._backoff_max = backoff_max_seconds
+        self._pending: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        return self._url is not None
+
+    def notify(
+        self,
+        job_id: str,
+        status: WebhookStatus,
+        *,
+        result: dict[str, Any] | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> None:
+        """Queue one event; returns at once."""
+        if self._url is None:
+            return
+        event: dict[str, Any] = {"job_id": job_id, "status": status}
+        if result is not None:
+            event["result"] = result
+        if error is not None:
+            event["error"] = error
+        self._ensure_thread()
+        self._pending.put(event)
+
+    def flush(self, timeout_seconds: float = 10.0) -> bool:
+        """Wait until every queued event was delivered or given up on (used at shutdown)."""
+        deadline = time.monotonic() + timeout_seconds
+        while self._pending.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self._pending.unfinished_tasks == 0
+
+    def _ensure_thread(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._deliver_forever, name="webhook", daemon=True
+                )
+                self._thread.start()
+
+    def _deliver_forever(self) -> None:
+        while True:
+            event = self._pending.get()
+            try:
+                if event is not None:
+                    self._deliver(event)
+            finally:
+                self._pending.task_done()
+
+    def _deliver(self, event: dict[str, Any]) -> None:
+        for attempt in range(1, self._attempts + 1):
+            error = self._post(event)
+            if error is None:
+                return
+            if attempt < self._attempts:
+                delay = min(self._backoff_max, self._backoff_base * 2 ** (attempt - 1))
+                time.sleep(random.uniform(delay / 2, delay))
+        logger.error(
+            "webhook for job %s (%s) dropped after %d attempts: %s",
+            event["job_id"],
+            event["status"],
+            self._attempts,
+            error,
+        )
+
+    def _post(self, event: dict[str, Any]) -> str | None:
+        """POST once; return None on a 2xx, else what went wrong."""
+        assert self._url is not None
+        request = urllib.request.Request(
+            self._url,
+            data=json.dumps(event).encode(),
+            headers={"Content-Type": "application/json", "User-Agent": "vidpipe-webhook"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self._timeout) as response:
+                status = int(response.status)
+        except urllib.error.HTTPError as exc:
+            return f"HTTP {exc.code}"
+        except (urllib.error.URLError, OSError) as exc:
+            return str(exc)
+        return None if 200 <= status < 300 else f"HTTP {status}"

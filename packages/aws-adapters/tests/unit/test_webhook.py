@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from vidpipe_aws.webhook import WebhookNotifier
+
+
+class _Receiver:
+    """A loopback HTTP server that answers the first `failures` POSTs with 503."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.received: list[dict[str, object]] = []
+        self.attempts = 0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers["Content-Length"])
+                body = json.loads(self.rfile.read(length))
+                receiver.attempts += 1
+                if receiver.attempts <= receiver.failures:
+                    self.send_response(503)
+                else:
+                    receiver.received.append(body)
+                    self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def receiver_factory() -> Iterator[type[_Receiver]]:
+    made: list[_Receiver] = []
+
+    class Factory(_Receiver):
+        def __init__(self, failures: int) -> None:
+            super().__init__(failures)
+            made.append(self)
+
+    yield Factory
+    for receiver in made:
+        receiver.server.shutdown()
+        receiver.server.server_close()
+
+
+def test_retries_until_delivered(receiver_factory: type[_Receiver]) -> None:
+    receiver = receiver_factory(failures=2)
+    notifier = WebhookNotifier(receiver.url, backoff_base_seconds=0.01)
+    notifier.notify("job1", "completed", result={"final": "jobs/job1/final.mp4"})
+    assert notifier.flush(timeout_seconds=5)
+    assert receiver.attempts == 3
+    assert receiver.received == [
+        {"job_id": "job1", "status": "completed", "result": {"final": "jobs/job1/final.mp4"}}
+    ]
+
+
+def test_gives_up_without_raising(
+    receiver_factory: type[_Receiver], caplog: pytest.LogCaptureFixture
+) -> None:
+    receiver = receiver_factory(failures=100)
+    notifier = WebhookNotifier(receiver.url, attempts=3, backoff_base_seconds=0.01)
+    notifier.notify("job2", "failed", error={"stage": "chunking", "reason": "no video stream"})
+    assert notifier.flush(timeout_seconds=5)
+    assert receiver.attempts == 3
+    assert receiver.received == []
+    assert "dropped after 3 attempts" in caplog.text
+
+
+def test_disabled_without_url() -> None:
+    notifier = WebhookNotifier(None)
+    notifier.notify("job3", "processing")
+    assert not notifier.enabled
+    assert notifier.flush(timeout_seconds=0.1)
+
+
+def test_rejects_non_http_targets() -> None:
+    with pytest.raises(ValueError, match="http"):
+        WebhookNotifier("file:///etc/passwd")
