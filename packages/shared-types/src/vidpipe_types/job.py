@@ -1,0 +1,191 @@
+"""The job record: one per uploaded video, stored by the JobStore."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Self
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from vidpipe_types._metadata import normalize_metadata
+from vidpipe_types.errors import InvalidJobOptionsError
+from vidpipe_types.ids import JobId
+from vidpipe_types.modes import Mode, mode_choices, parse_mode
+from vidpipe_types.timestamps import UtcDatetime
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+
+
+class JobStatus(StrEnum):
+    CREATED = "created"
+    CHUNKING = "chunking"
+    PROCESSING = "processing"
+    REASSEMBLING = "reassembling"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+    @property
+    def is_final(self) -> bool:
+        """No transition leaves a final status."""
+        return self in (JobStatus.COMPLETED, JobStatus.FAILED)
+
+
+class Analysis(StrEnum):
+    """What the optional analysis step writes to ``analysis.json``."""
+
+    SUMMARY = "summary"
+    PRODUCT = "product"
+
+
+_TRUE_WORDS = frozenset({"true", "1", "yes"})
+_FALSE_WORDS = frozenset({"false", "0", "no"})
+
+
+class JobOptions(BaseModel):
+    """What the uploader asked for, from the upload's S3 user metadata."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    mode: Mode = Mode.PASSTHROUGH
+    detect: bool = False
+    analyze: Analysis | None = None
+
+    @classmethod
+    def from_metadata(cls, metadata: Mapping[str, str], default_mode: Mode) -> Self:
+        """Read ``mode``, ``detect`` and ``analyze`` from user metadata.
+
+        Names are matched case-insensitively, with or without ``x-amz-meta-``; an absent or
+        blank entry takes the default. Raises InvalidJobOptionsError naming the bad entry and
+        the accepted values.
+        """
+        entries = {k: v.strip().lower() for k, v in normalize_metadata(metadata).items()}
+        return cls(
+            mode=_read_mode(entries.get("mode", ""), default_mode),
+            detect=_read_detect(entries.get("detect", "")),
+            analyze=_read_analyze(entries.get("analyze", "")),
+        )
+
+    def to_metadata(self) -> dict[str, str]:
+        """The user metadata that ``from_metadata`` reads back as these options."""
+        metadata = {"mode": self.mode.value, "detect": "true" if self.detect else "false"}
+        if self.analyze is not None:
+            metadata["analyze"] = self.analyze.value
+        return metadata
+
+
+def _read_mode(value: str, default: Mode) -> Mode:
+    if not value:
+        return default
+    mode = parse_mode(value)
+    if mode is None:
+        raise InvalidJobOptionsError(f"unknown mode {value!r}: choose one of {mode_choices()}")
+    return mode
+
+
+def _read_detect(value: str) -> bool:
+    if not value:
+        return False
+    if value in _TRUE_WORDS:
+        return True
+    if value in _FALSE_WORDS:
+        return False
+    raise InvalidJobOptionsError(f"invalid detect value {value!r}: use true/false, yes/no or 1/0")
+
+
+def _read_analyze(value: str) -> Analysis | None:
+    if not value:
+        return None
+    try:
+        return Analysis(value)
+    except ValueError:
+        choices = ", ".join(a.value for a in Analysis)
+        raise InvalidJobOptionsError(
+            f"unknown analyze value {value!r}: choose one of {choices}, or leave it out"
+        ) from None
+
+
+class JobError(BaseModel):
+    """Why a job failed: the stage that gave up and a reason a person can act on."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    stage: str
+    reason: str
+
+
+_PROCESSING_START = 10.0
+_PROCESSING_SPAN = 80.0
+_FIXED_PROGRESS = {
+    JobStatus.CREATED: 0.0,
+    JobStatus.CHUNKING: 5.0,
+    JobStatus.REASSEMBLING: 95.0,
+    JobStatus.COMPLETED: 100.0,
+    # A failed job shows no progress; its error says how far it got.
+    JobStatus.FAILED: 0.0,
+}
+
+
+def progress_for(status: JobStatus, completed: int, total: int | None) -> float:
+    """Percent done: created 0, chunking 5, processing 10..90 by completed/total,
+    reassembling 95, completed 100, failed 0."""
+    if status is not JobStatus.PROCESSING:
+        return _FIXED_PROGRESS[status]
+    if not total or total <= 0:
+        return _PROCESSING_START
+    fraction = min(max(completed, 0), total) / total
+    return round(_PROCESSING_START + _PROCESSING_SPAN * fraction, 2)
+
+
+class Job(BaseModel):
+    """The job record.
+
+    Frozen: stores return updated copies (``model_copy(update=...)``) instead of mutating
+    shared instances. ``model_dump(mode="json")`` gives a plain JSON-able dict with ISO-8601
+    UTC timestamps, and ``Job.model_validate`` reads it back; unknown stored attributes (such
+    as a table's TTL attribute) are ignored on the way in.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    job_id: JobId
+    status: JobStatus
+    source_bucket: str
+    source_key: str
+    options: JobOptions = Field(default_factory=JobOptions)
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    stage_timestamps: dict[str, UtcDatetime] = Field(default_factory=dict)
+    total_segments: int | None = Field(default=None, ge=1)
+    completed_segments: int = Field(default=0, ge=0)
+    progress_percent: float = Field(default=0.0, ge=0.0, le=100.0)
+    stage: str = JobStatus.CREATED.value
+    error: JobError | None = None
+    outputs: dict[str, str] = Field(default_factory=dict)
+    reassembly_lease_owner: str | None = None
+    reassembly_lease_until: UtcDatetime | None = None
+    completed_at: UtcDatetime | None = None
+
+    @classmethod
+    def new(
+        cls,
+        job_id: str,
+        source_bucket: str,
+        source_key: str,
+        options: JobOptions,
+        now: datetime,
+    ) -> Self:
+        """A fresh job in status ``created`` (``now`` must be timezone-aware)."""
+        return cls(
+            job_id=job_id,
+            status=JobStatus.CREATED,
+            source_bucket=source_bucket,
+            source_key=source_key,
+            options=options,
+            created_at=now,
+            updated_at=now,
+            stage_timestamps={JobStatus.CREATED.value: now},
+            stage=JobStatus.CREATED.value,
+            progress_percent=progress_for(JobStatus.CREATED, 0, None),
+        )
