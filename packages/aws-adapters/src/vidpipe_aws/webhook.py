@@ -15,7 +15,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 logger = logging.getLogger(__name__)
 
@@ -125,3 +125,25 @@ class WebhookNotifier:
         except (urllib.error.URLError, OSError) as exc:
             return str(exc)
         return None if 200 <= status < 300 else f"HTTP {status}"
+
+
+class FailureRecorder(Protocol):
+    def fail(self, job_id: str, stage: str, reason: str) -> bool: ...
+
+
+class NotifyingFailureRecorder:
+    """Records a failed job and, when that changed the job, sends the "failed" webhook.
+
+    The runner calls `fail` for BadInput; a job that was already final is left alone and
+    no second webhook goes out.
+    """
+
+    def __init__(self, jobs: FailureRecorder, notifier: WebhookNotifier) -> None:
+        self._jobs = jobs
+        self._notifier = notifier
+
+    def fail(self, job_id: str, stage: str, reason: str) -> bool:
+        changed = self._jobs.fail(job_id, stage, reason)
+        if changed:
+            self._notifier.notify(job_id, "failed", error={"stage": stage, "reason": reason})
+        return changed

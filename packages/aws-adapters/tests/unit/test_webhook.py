@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from vidpipe_aws.webhook import WebhookNotifier
+from vidpipe_aws.webhook import NotifyingFailureRecorder, WebhookNotifier
 
 
 class _Receiver:
@@ -87,3 +87,29 @@ def test_disabled_without_url() -> None:
 def test_rejects_non_http_targets() -> None:
     with pytest.raises(ValueError, match="http"):
         WebhookNotifier("file:///etc/passwd")
+
+
+class _Jobs:
+    def __init__(self, changes: bool) -> None:
+        self.changes = changes
+        self.calls: list[tuple[str, str, str]] = []
+
+    def fail(self, job_id: str, stage: str, reason: str) -> bool:
+        self.calls.append((job_id, stage, reason))
+        return self.changes
+
+
+def test_failure_webhook_only_when_the_job_changed(receiver_factory: type[_Receiver]) -> None:
+    receiver = receiver_factory(failures=0)
+    notifier = WebhookNotifier(receiver.url)
+    NotifyingFailureRecorder(_Jobs(changes=False), notifier).fail("j1", "chunking", "no video")
+    recorder = NotifyingFailureRecorder(_Jobs(changes=True), notifier)
+    assert recorder.fail("j2", "chunking", "no video stream")
+    assert notifier.flush(timeout_seconds=5)
+    assert receiver.received == [
+        {
+            "job_id": "j2",
+            "status": "failed",
+            "error": {"stage": "chunking", "reason": "no video stream"},
+        }
+    ]
