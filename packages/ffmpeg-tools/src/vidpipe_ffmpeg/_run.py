@@ -1,0 +1,129 @@
+"""The single place where ffmpeg and ffprobe processes are started.
+
+Uploads are untrusted, so every run gets: an argv list (never a shell), ``-protocol_whitelist
+file,pipe`` so no input can reach the network or another protocol, a format allow-list on its
+inputs (see ``formats``), a wall-clock limit that kills the whole process group, an address-space
+limit and a maximum output file size, and bounded capture of stderr for error messages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import signal
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from vidpipe_ffmpeg.errors import FfmpegFailedError, FfmpegTimeoutError
+
+PROTOCOL_WHITELIST = "file,pipe"
+_GIB = 1024**3
+
+
+class ResourceLimits(BaseModel):
+    """Limits applied to each ffmpeg/ffprobe process."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    timeout_seconds: float = Field(default=600.0, gt=0)
+    memory_bytes: int = Field(default=4 * _GIB, gt=0)
+    max_output_bytes: int = Field(default=16 * _GIB, gt=0)
+    max_stdout_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
+    stderr_tail_bytes: int = Field(default=16 * 1024, gt=0)
+    ffmpeg: str = "ffmpeg"
+    ffprobe: str = "ffprobe"
+
+
+DEFAULT_LIMITS = ResourceLimits()
+
+
+@dataclass(frozen=True)
+class ToolOutput:
+    stdout: bytes
+    stderr: str
+
+
+def file_url(path: Path) -> str:
+    """An absolute ``file:`` URL, so a name like ``-x`` or ``http:foo`` is never read as an
+    option or another protocol."""
+    return "file:" + str(Path(path).resolve())
+
+
+def _limit_child(memory_bytes: int, max_output_bytes: int) -> None:
+    # Runs in the child between fork and exec: keep it to setrlimit calls only.
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (max_output_bytes, max_output_bytes))
+
+
+def _tail(handle: IO[bytes], limit: int) -> bytes:
+    handle.seek(0, os.SEEK_END)
+    size = handle.tell()
+    handle.seek(max(0, size - limit))
+    return handle.read()
+
+
+def _read_stdout(handle: IO[bytes], limit: int, argv0: str) -> bytes:
+    handle.seek(0, os.SEEK_END)
+    if handle.tell() > limit:
+        raise FfmpegFailedError(f"{argv0} wrote more than {limit} bytes to stdout")
+    handle.seek(0)
+    return handle.read()
+
+
+def run_tool(argv: list[str], limits: ResourceLimits = DEFAULT_LIMITS) -> ToolOutput:
+    """Run ``argv`` (ffmpeg or ffprobe, already carrying its whitelists) under ``limits``.
+
+    Raises ``FfmpegTimeoutError`` when it runs too long and ``FfmpegFailedError`` on a non-zero
+    exit; the caller turns known stderr messages into ``InvalidMediaError``.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        # Files rather than pipes: no deadlock on a chatty process, and only a tail is kept.
+        proc = subprocess.Popen(  # noqa: S603 - argv list built by this package, no shell
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            process_group=0,
+            preexec_fn=lambda: _limit_child(limits.memory_bytes, limits.max_output_bytes),
+            env={**os.environ, "MALLOC_ARENA_MAX": "2", "AV_LOG_FORCE_NOCOLOR": "1"},
+        )
+        try:
+            returncode = proc.wait(timeout=limits.timeout_seconds)
+        except subprocess.TimeoutExpired as exc:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise FfmpegTimeoutError(
+                f"{Path(argv[0]).name} ran longer than {limits.timeout_seconds:g} s and was killed",
+                timeout_seconds=limits.timeout_seconds,
+            ) from exc
+        stderr = _tail(err, limits.stderr_tail_bytes).decode("utf-8", "replace")
+        name = Path(argv[0]).name
+        if returncode != 0:
+            raise FfmpegFailedError(
+                _failure_message(name, returncode, stderr, limits),
+                returncode=returncode,
+                stderr=stderr,
+            )
+        return ToolOutput(_read_stdout(out, limits.max_stdout_bytes, name), stderr)
+
+
+def _failure_message(name: str, returncode: int, stderr: str, limits: ResourceLimits) -> str:
+    # ffmpeg dies of SIGXFSZ; a process that ignores it gets EFBIG ("File too large").
+    if returncode == -signal.SIGXFSZ or "File too large" in stderr:
+        return f"{name} exceeded the output size limit of {limits.max_output_bytes} bytes"
+    if returncode < 0:
+        return f"{name} was killed by signal {-returncode}"
+    last = last_error_line(stderr)
+    return f"{name} failed (exit {returncode}): {last}" if last else f"{name} failed ({returncode})"
+
+
+def last_error_line(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    return lines[-1][:300] if lines else ""

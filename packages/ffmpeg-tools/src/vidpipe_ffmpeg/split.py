@@ -1,0 +1,125 @@
+"""Cut a video into keyframe-aligned MP4 segments that each play on their own.
+
+Strategy (see the README for the measurements):
+- ``copy``: when the source has a keyframe within T/2 of every wanted cut (``plan``), the
+  segment muxer cuts at exactly those keyframes with ``-c copy``: as fast as copying the bytes.
+- ``reencode``: otherwise (few keyframes, e.g. one at 0 s) or when the codec cannot go into MP4,
+  one libx264 pass forces keyframes at multiples of T and the same muxer cuts there.
+Short videos (< 1.5 T) give one segment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from vidpipe_ffmpeg._ffmpeg import (
+    EVEN_SIZE_FILTER,
+    FASTSTART,
+    MAP_FIRST_AV,
+    MP4_VIDEO_CODECS,
+    X264,
+    audio_codec_args,
+    ffmpeg_base,
+    hevc_tag,
+    input_args,
+)
+from vidpipe_ffmpeg._run import DEFAULT_LIMITS, ResourceLimits, file_url, run_tool
+from vidpipe_ffmpeg.errors import FfmpegFailedError, InvalidMediaError
+from vidpipe_ffmpeg.models import ProbeResult, Segment, SplitResult, SplitStrategy
+from vidpipe_ffmpeg.plan import plan_forced_cuts, plan_keyframe_cuts, segment_spans
+from vidpipe_ffmpeg.probe import list_keyframes
+from vidpipe_ffmpeg.probe import probe as probe_file
+
+SEGMENT_PATTERN = "segment_%05d.mp4"
+# Cut times come from ffprobe's 6-decimal pts_time; let the muxer take a keyframe up to 1 ms
+# early so rounding never pushes a cut to the following keyframe.
+_TIME_DELTA = "0.001"
+
+
+def choose_strategy(
+    probe: ProbeResult,
+    segment_seconds: float,
+    strategy: Literal["auto", "copy", "reencode"] = "auto",
+) -> tuple[SplitStrategy, list[float]]:
+    """The strategy and the cut times for ``probe`` (pure; ``probe.keyframes`` must be set)."""
+    if probe.video is None:
+        raise InvalidMediaError("no video stream")
+    copyable = probe.video.codec in MP4_VIDEO_CODECS
+    if strategy == "reencode" or not copyable:
+        return "reencode", plan_forced_cuts(probe.duration, segment_seconds)
+    cuts = plan_keyframe_cuts(probe.keyframes, probe.duration, segment_seconds)
+    if cuts is not None:
+        return "copy", cuts
+    if strategy == "copy":
+        relaxed = plan_keyframe_cuts(probe.keyframes, probe.duration, segment_seconds, strict=False)
+        return "copy", relaxed or []
+    return "reencode", plan_forced_cuts(probe.duration, segment_seconds)
+
+
+def split(
+    path: Path,
+    out_dir: Path,
+    segment_seconds: float,
+    probe: ProbeResult | None = None,
+    *,
+    strategy: Literal["auto", "copy", "reencode"] = "auto",
+    limits: ResourceLimits = DEFAULT_LIMITS,
+) -> SplitResult:
+    """Split ``path`` into ``out_dir/segment_00000.mp4`` ... (any old segments there removed)."""
+    path, out_dir = Path(path), Path(out_dir)
+    if "%" in str(out_dir.resolve()):
+        raise ValueError("out_dir must not contain '%' (the segment muxer reads it as a pattern)")
+    if probe is None:
+        probe = probe_file(path, limits)
+    if not probe.keyframes and probe.video is not None:
+        keyframes = list_keyframes(path, limits, format_name=probe.format_name)
+        probe = probe.model_copy(update={"keyframes": tuple(keyframes)})
+    chosen, cuts = choose_strategy(probe, segment_seconds, strategy)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for old in out_dir.glob("segment_*.mp4"):
+        old.unlink()
+    run_tool(_split_argv(path, out_dir, probe, chosen, cuts, limits), limits)
+    paths = sorted(out_dir.glob("segment_*.mp4"))
+    spans = segment_spans(cuts, probe.duration)
+    if len(paths) != len(spans):
+        raise FfmpegFailedError(
+            f"expected {len(spans)} segments at {cuts}, ffmpeg wrote {len(paths)}"
+        )
+    segments = [
+        Segment(path=p, index=i, start=round(start, 6), duration=round(length, 6))
+        for i, (p, (start, length)) in enumerate(zip(paths, spans, strict=True))
+    ]
+    return SplitResult(segments=segments, strategy=chosen)
+
+
+def _split_argv(
+    path: Path,
+    out_dir: Path,
+    probe: ProbeResult,
+    strategy: SplitStrategy,
+    cuts: list[float],
+    limits: ResourceLimits,
+) -> list[str]:
+    assert probe.video is not None
+    times = ",".join(f"{cut:.6f}" for cut in cuts)
+    argv = [*ffmpeg_base(limits), *input_args(path, probe.format_name), *MAP_FIRST_AV]
+    if strategy == "copy":
+        argv += ["-c:v", "copy", *hevc_tag(probe.video.codec)]
+    else:
+        argv += [*X264, "-vf", EVEN_SIZE_FILTER, "-fps_mode", "passthrough"]
+        if cuts:
+            argv += ["-force_key_frames", times]
+    argv += audio_codec_args(probe.audio.codec if probe.audio else None)
+    if not cuts:
+        return [*argv, *FASTSTART, "-f", "mp4", file_url(out_dir / (SEGMENT_PATTERN % 0))]
+    return [
+        *argv,
+        "-f", "segment", "-segment_format", "mp4", "-segment_times", times,
+        "-segment_time_delta", _TIME_DELTA, "-reset_timestamps", "1",
+        # Keep B-frame negative DTS for the MP4 muxer's edit list; shifting here makes the first
+        # segment start at +2 frames and concat then leaves a gap there.
+        "-avoid_negative_ts", "disabled",
+        "-segment_format_options", "movflags=+faststart",
+        file_url(out_dir / SEGMENT_PATTERN),
+    ]  # fmt: skip

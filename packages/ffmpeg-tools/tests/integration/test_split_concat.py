@@ -1,0 +1,117 @@
+"""split -> (process) -> concat round trips on real videos, measured with ffprobe."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import BIKES, BUNNY, CARPHONE, ffprobe_json
+from vidpipe_ffmpeg import SplitResult, concat, probe, split, transcode_filter
+
+pytestmark = pytest.mark.integration
+
+
+def measure(path: Path) -> dict[str, dict[str, float]]:
+    """Per stream type: start, duration and packet count read from the file."""
+    data = json.loads(
+        ffprobe_json(path, "-count_packets",
+                     "-show_entries", "stream=codec_type,start_time,duration,nb_read_packets")
+    )  # fmt: skip
+    return {
+        s["codec_type"]: {
+            "start": float(s["start_time"]),
+            "duration": float(s["duration"]),
+            "frames": int(s["nb_read_packets"]),
+        }
+        for s in data["streams"]
+    }
+
+
+def decode_warnings(path: Path) -> str:
+    return subprocess.run(
+        ["ffmpeg", "-v", "warning", "-i", str(path), "-f", "null", "-"],
+        check=True, capture_output=True, text=True,
+    ).stderr  # fmt: skip
+
+
+def assert_same_media(result: Path, source: Path, boundaries: int) -> None:
+    got, want = measure(result), measure(source)
+    frame = 1 / 25
+    assert got["video"]["frames"] == want["video"]["frames"]
+    assert got["video"]["start"] == pytest.approx(0.0, abs=1e-3)
+    assert abs(got["video"]["duration"] - want["video"]["duration"]) <= boundaries * frame + 1e-3
+    if "audio" in want:
+        assert "audio" in got
+        assert abs(got["audio"]["duration"] - got["video"]["duration"]) <= 0.1
+        assert abs(got["audio"]["start"] - got["video"]["start"]) <= 0.05
+    warnings = decode_warnings(result).lower()
+    assert "non monotonic" not in warnings and "non-monotonic" not in warnings
+    assert "invalid dts" not in warnings, warnings
+
+
+def test_bikes_splits_by_stream_copy_at_its_keyframes(tmp_path: Path) -> None:
+    result = split(BIKES, tmp_path / "segments", 2.0)
+    assert result.strategy == "copy"
+    assert [s.start for s in result.segments] == [0.0, 1.2, 3.04, 5.48, 7.48]
+    assert [s.index for s in result.segments] == list(range(5))
+    for segment in result.segments:
+        alone = measure(segment.path)  # each segment is a file that plays on its own
+        assert alone["video"]["start"] == pytest.approx(0.0, abs=1e-3)
+        assert alone["video"]["duration"] == pytest.approx(segment.duration, abs=0.041)
+    assert sum(measure(s.path)["video"]["frames"] for s in result.segments) == 250
+
+    joined = tmp_path / "final.mp4"
+    concat([s.path for s in result.segments], joined)
+    assert_same_media(joined, BIKES, boundaries=4)
+
+
+@pytest.fixture(scope="module")
+def bunny_split(tmp_path_factory: pytest.TempPathFactory) -> SplitResult:
+    return split(BUNNY, tmp_path_factory.mktemp("bunny") / "segments", 2.0, probe(BUNNY))
+
+
+def test_bigbuckbunny_with_one_keyframe_is_reencoded_and_keeps_audio(
+    tmp_path: Path, bunny_split: SplitResult
+) -> None:
+    result = bunny_split
+    assert result.strategy == "reencode"
+    assert [(s.start, s.duration) for s in result.segments] == [
+        (0.0, 2.0), (2.0, 2.0), (4.0, pytest.approx(1.312)),
+    ]  # fmt: skip
+    for segment in result.segments:
+        alone = probe(segment.path)
+        assert alone.audio is not None and alone.audio.codec == "aac"
+        assert alone.keyframes[0] == 0.0
+
+    joined = tmp_path / "final.mp4"
+    concat([s.path for s in result.segments], joined)
+    assert_same_media(joined, BUNNY, boundaries=2)
+
+
+def test_processed_segments_join_cleanly(tmp_path: Path, bunny_split: SplitResult) -> None:
+    """The pipeline's path: split, re-encode each segment through a filter, concat."""
+    result = bunny_split
+    processed = []
+    for segment in result.segments:
+        out = tmp_path / f"gray-{segment.index}.mp4"
+        transcode_filter(segment.path, out, "hue=s=0")
+        processed.append(out)
+    joined = tmp_path / "final.mp4"
+    concat(processed, joined)
+    assert_same_media(joined, BUNNY, boundaries=2)
+
+
+def test_short_video_is_one_segment(tmp_path: Path) -> None:
+    result = split(CARPHONE, tmp_path / "segments", 4.0)
+    assert len(result.segments) == 1
+    assert result.segments[0].duration == pytest.approx(4.004)
+    assert measure(result.segments[0].path)["video"]["frames"] == 120
+
+
+def test_split_replaces_old_segments(tmp_path: Path) -> None:
+    out = tmp_path / "segments"
+    out.mkdir()
+    (out / "segment_00099.mp4").write_bytes(b"left over from a crashed attempt")
+    result = split(BIKES, out, 4.0)
+    assert sorted(out.glob("segment_*.mp4")) == [s.path for s in result.segments]
