@@ -1,1 +1,80 @@
-"""vidpipe_aws: AWS ports, adapters, fakes and the worker runner."""
+"""vidpipe_aws: AWS ports, their boto3 adapters and in-memory fakes, and the worker runner.
+
+Ports (`ObjectStorage`, `Queue`, `SegmentCompletionStore`, `JobStore`) are small ABCs whose
+base classes own the rules; `S3Storage`, `SqsQueue`, `DynamoCompletionStore` and
+`DynamoJobStore` implement them on injected boto3 clients, and `vidpipe_aws.fakes` holds the
+in-memory versions for unit tests. `vidpipe_aws.testing` is a pytest plugin with a moto server.
+"""
+
+from vidpipe_aws.bootstrap import AwsContext, MissingSettingError
+from vidpipe_aws.clients import AwsClients
+from vidpipe_aws.completions import SegmentCompletionStore
+from vidpipe_aws.dynamo_completions import DynamoCompletionStore
+from vidpipe_aws.dynamo_jobs import DynamoJobStore
+from vidpipe_aws.errors import (
+    AwsAdapterError,
+    ConditionFailedError,
+    NotFoundError,
+    RetryableAwsError,
+)
+from vidpipe_aws.jobs import InvalidJobUpdateError, JobStore
+from vidpipe_aws.logs import configure_json_logging, emit_metric, log_context
+from vidpipe_aws.provision import ProvisionedStack, ensure_table, provision
+from vidpipe_aws.queue import Queue, ReceivedMessage
+from vidpipe_aws.reassembly import ReassemblyTrigger
+from vidpipe_aws.runner import (
+    BadInput,
+    Handler,
+    RetryLater,
+    Runner,
+    RunnerSettings,
+    Unparseable,
+    run_worker,
+)
+from vidpipe_aws.s3 import S3Storage
+from vidpipe_aws.settings import AwsSettings
+from vidpipe_aws.sqs import SqsQueue
+from vidpipe_aws.storage import (
+    InvalidObjectLocationError,
+    ObjectInfo,
+    ObjectStorage,
+    ObjectTooLargeError,
+)
+
+__all__ = [
+    "AwsAdapterError",
+    "AwsClients",
+    "AwsContext",
+    "AwsSettings",
+    "BadInput",
+    "ConditionFailedError",
+    "DynamoCompletionStore",
+    "DynamoJobStore",
+    "Handler",
+    "InvalidJobUpdateError",
+    "InvalidObjectLocationError",
+    "JobStore",
+    "MissingSettingError",
+    "NotFoundError",
+    "ObjectInfo",
+    "ObjectStorage",
+    "ObjectTooLargeError",
+    "ProvisionedStack",
+    "Queue",
+    "ReassemblyTrigger",
+    "ReceivedMessage",
+    "RetryLater",
+    "RetryableAwsError",
+    "Runner",
+    "RunnerSettings",
+    "S3Storage",
+    "SegmentCompletionStore",
+    "SqsQueue",
+    "Unparseable",
+    "configure_json_logging",
+    "emit_metric",
+    "ensure_table",
+    "log_context",
+    "provision",
+    "run_worker",
+]

@@ -6,17 +6,29 @@ conditional writes) and nothing else. They are thread-safe, since the runner is 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
+from vidpipe_aws.completions import SegmentCompletionStore
 from vidpipe_aws.errors import NotFoundError
+from vidpipe_aws.jobs import JobStore, utc_now
 from vidpipe_aws.queue import Queue, ReceivedMessage, clamp_visibility
+from vidpipe_aws.storage import ObjectInfo, ObjectStorage
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable, Iterator
+    from pathlib import Path
+
+    from vidpipe_aws._conditions import Condition
+    from vidpipe_aws._paging import Cursor, Page
+    from vidpipe_aws.jobs import JobUpdate
+    from vidpipe_types.job import Job, JobStatus
+    from vidpipe_types.payloads import SegmentCompletion
 
 
 @dataclass
@@ -124,3 +136,197 @@ class InMemoryQueue(Queue):
     def __len__(self) -> int:
         with self._lock:
             return len(self._messages)
+
+
+# Object storage ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _StoredObject:
+    data: bytes
+    content_type: str | None
+    metadata: dict[str, str]
+    last_modified: datetime
+
+
+class InMemoryObjectStorage(ObjectStorage):
+    """S3-like objects in memory.
+
+    With `buckets` given, only those buckets exist (others raise NotFoundError, like
+    NoSuchBucket); without it any bucket name is accepted. Metadata keys are lower-cased and the
+    ETag is the MD5 of the bytes, as S3 does for a single-part upload. `page_size` makes
+    `list_keys` page like ListObjectsV2; `pages_listed` counts the pages, for tests.
+    """
+
+    def __init__(self, buckets: Iterable[str] | None = None, *, page_size: int = 1000) -> None:
+        self._strict = buckets is not None
+        self._objects: dict[str, dict[str, _StoredObject]] = {b: {} for b in buckets or ()}
+        self._lock = threading.Lock()
+        self._page_size = page_size
+        self.pages_listed = 0
+
+    def create_bucket(self, bucket: str) -> None:
+        with self._lock:
+            self._objects.setdefault(bucket, {})
+
+    def _bucket(self, bucket: str) -> dict[str, _StoredObject]:
+        if bucket not in self._objects:
+            if self._strict:
+                raise NotFoundError(f"bucket {bucket!r}: NoSuchBucket")
+            self._objects[bucket] = {}
+        return self._objects[bucket]
+
+    def _stored(self, bucket: str, key: str) -> _StoredObject:
+        stored = self._bucket(bucket).get(key)
+        if stored is None:
+            raise NotFoundError(f"s3://{bucket}/{key}: NoSuchKey")
+        return stored
+
+    def _put(
+        self, bucket: str, key: str, data: bytes, content_type: str | None, metadata: dict[str, str]
+    ) -> None:
+        with self._lock:
+            self._bucket(bucket)[key] = _StoredObject(
+                data=data,
+                content_type=content_type or "binary/octet-stream",
+                metadata={k.lower(): v for k, v in metadata.items()},
+                last_modified=datetime.now(UTC).replace(microsecond=0),
+            )
+
+    def _upload_file(
+        self,
+        path: Path,
+        bucket: str,
+        key: str,
+        content_type: str | None,
+        metadata: dict[str, str],
+    ) -> None:
+        self._put(bucket, key, path.read_bytes(), content_type, metadata)
+
+    def _download_file(self, bucket: str, key: str, path: Path) -> None:
+        with self._lock:
+            data = self._stored(bucket, key).data
+        path.write_bytes(data)
+
+    def _head(self, bucket: str, key: str) -> ObjectInfo:
+        with self._lock:
+            stored = self._stored(bucket, key)
+        return ObjectInfo(
+            size=len(stored.data),
+            etag=hashlib.md5(stored.data, usedforsecurity=False).hexdigest(),
+            content_type=stored.content_type,
+            metadata=dict(stored.metadata),
+            last_modified=stored.last_modified,
+        )
+
+    def _list_keys(self, bucket: str, prefix: str) -> Iterator[str]:
+        with self._lock:
+            keys = sorted(k for k in self._bucket(bucket) if k.startswith(prefix))
+        for start in range(0, max(len(keys), 1), self._page_size):
+            self.pages_listed += 1
+            yield from keys[start : start + self._page_size]
+
+    def _presigned_get_url(self, bucket: str, key: str, expires_in: int) -> str:
+        with self._lock:
+            self._bucket(bucket)
+        return f"memory://{bucket}/{key}?expires_in={expires_in}"
+
+    def _put_bytes(self, bucket: str, key: str, data: bytes, content_type: str) -> None:
+        self._put(bucket, key, bytes(data), content_type, {})
+
+    def _get_bytes(self, bucket: str, key: str, max_bytes: int) -> bytes:
+        with self._lock:
+            return self._stored(bucket, key).data[: max_bytes + 1]
+
+    def _delete(self, bucket: str, key: str) -> None:
+        with self._lock:
+            self._bucket(bucket).pop(key, None)
+
+
+# Tables -----------------------------------------------------------------------------------
+
+
+def _offset_page(items: list[Any], cursor: Cursor | None, page_size: int) -> Page[list[Any]]:
+    start = int(cursor["offset"]) if cursor else 0
+    end = start + page_size
+    return items[start:end], ({"offset": end} if end < len(items) else None)
+
+
+class InMemorySegmentCompletionStore(SegmentCompletionStore):
+    """Completions in memory, paged like a DynamoDB Query (`page_size` items per page);
+    `pages_read` counts the pages fetched, so tests can see that paging happened."""
+
+    def __init__(self, *, page_size: int = 500) -> None:
+        self._records: dict[tuple[str, int], SegmentCompletion] = {}
+        self._lock = threading.Lock()
+        self._page_size = page_size
+        self.pages_read = 0
+
+    def _put_new(self, completion: SegmentCompletion) -> bool:
+        key = (completion.job_id, completion.segment_index)
+        with self._lock:
+            if key in self._records:
+                return False
+            self._records[key] = completion
+            return True
+
+    def _of_job(self, job_id: str) -> list[SegmentCompletion]:
+        with self._lock:
+            self.pages_read += 1
+            found = [c for (j, _), c in self._records.items() if j == job_id]
+        return sorted(found, key=lambda c: c.segment_index)
+
+    def _count_page(self, job_id: str, cursor: Cursor | None) -> Page[int]:
+        page, next_cursor = _offset_page(self._of_job(job_id), cursor, self._page_size)
+        return len(page), next_cursor
+
+    def _list_page(self, job_id: str, cursor: Cursor | None) -> Page[list[SegmentCompletion]]:
+        return _offset_page(self._of_job(job_id), cursor, self._page_size)
+
+
+class InMemoryJobStore(JobStore):
+    """Job records in memory. The rules live in JobStore; this only evaluates the same
+    conditions the DynamoDB adapter sends, under a lock, so both behave alike."""
+
+    def __init__(self, *, page_size: int = 100, clock: Callable[[], datetime] = utc_now) -> None:
+        super().__init__(clock=clock)
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self._page_size = page_size
+
+    def _put_new(self, job: Job) -> bool:
+        with self._lock:
+            if job.job_id in self._jobs:
+                return False
+            self._jobs[job.job_id] = job
+            return True
+
+    def _get(self, job_id: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def _update(self, job_id: str, update: JobUpdate, condition: Condition) -> Job | None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or not condition.holds(job):
+                return None
+            values = dict(update.values)
+            if update.stage_timestamp is not None:
+                stage, at = update.stage_timestamp
+                values["stage_timestamps"] = {**job.stage_timestamps, stage: at}
+            updated = job.model_copy(update=values)
+            self._jobs[job_id] = updated
+            return updated
+
+    def _status_page(
+        self, status: JobStatus, updated_before: datetime | None, cursor: Cursor | None
+    ) -> Page[list[Job]]:
+        with self._lock:
+            matching = [
+                job
+                for job in self._jobs.values()
+                if job.status == status
+                and (updated_before is None or job.updated_at < updated_before)
+            ]
+        matching.sort(key=lambda job: job.updated_at)
+        return _offset_page(matching, cursor, self._page_size)

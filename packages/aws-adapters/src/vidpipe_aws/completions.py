@@ -1,0 +1,59 @@
+"""The SegmentCompletionStore port: one record per (job, segment index), counted page by page."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
+
+from vidpipe_aws._edge import AdapterEdge
+from vidpipe_aws._paging import Cursor, Page, iterate_pages
+
+if TYPE_CHECKING:
+    import builtins
+
+    from vidpipe_types.payloads import SegmentCompletion
+
+
+class SegmentCompletionStore(AdapterEdge, ABC):
+    """Completions are written whatever the job's state (even before its total is known),
+    so that none is lost; the reassembly trigger counts them."""
+
+    def put(self, completion: SegmentCompletion) -> bool:
+        """Write the completion unless one exists for its job and index; True when new.
+
+        A duplicate (redelivered message, second S3 event) changes nothing and returns False.
+        """
+        with self._edge(f"put completion {completion.job_id}/{completion.segment_index}"):
+            return self._put_new(completion)
+
+    def count(self, job_id: str) -> int:
+        """How many segments of the job completed, summed over every page."""
+
+        def fetch(cursor: Cursor | None) -> Page[int]:
+            with self._edge(f"count completions of {job_id}"):
+                return self._count_page(job_id, cursor)
+
+        return sum(iterate_pages(fetch))
+
+    def list(self, job_id: str) -> builtins.list[SegmentCompletion]:
+        """Every completion of the job, ordered by segment index."""
+
+        def fetch(cursor: Cursor | None) -> Page[builtins.list[SegmentCompletion]]:
+            with self._edge(f"list completions of {job_id}"):
+                return self._list_page(job_id, cursor)
+
+        found = [completion for page in iterate_pages(fetch) for completion in page]
+        return sorted(found, key=lambda completion: completion.segment_index)
+
+    # What an adapter implements --------------------------------------------------------
+
+    @abstractmethod
+    def _put_new(self, completion: SegmentCompletion) -> bool: ...
+
+    @abstractmethod
+    def _count_page(self, job_id: str, cursor: Cursor | None) -> Page[int]: ...
+
+    @abstractmethod
+    def _list_page(
+        self, job_id: str, cursor: Cursor | None
+    ) -> Page[builtins.list[SegmentCompletion]]: ...

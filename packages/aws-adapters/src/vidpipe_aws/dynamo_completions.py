@@ -1,0 +1,70 @@
+"""DynamoCompletionStore: the SegmentCompletionStore port on an injected DynamoDB client.
+
+Items are keyed `job_id` (S) + `segment_index` (N), as `vidpipe_types.topology` defines the
+table; `completed_at` is an ISO-8601 UTC string.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from vidpipe_aws._dynamo import from_item, is_condition_failure, to_item
+from vidpipe_aws.completions import SegmentCompletionStore
+from vidpipe_types.payloads import SegmentCompletion
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+    from vidpipe_aws._paging import Cursor, Page
+
+
+class DynamoCompletionStore(SegmentCompletionStore):
+    """`page_size` is the Limit of each Query page (tests make it small to force paging)."""
+
+    _native_errors: ClassVar[tuple[type[Exception], ...]] = (ClientError, BotoCoreError)
+
+    def __init__(self, client: DynamoDBClient, table_name: str, *, page_size: int = 500) -> None:
+        self._client = client
+        self._table = table_name
+        self._page_size = page_size
+
+    def _put_new(self, completion: SegmentCompletion) -> bool:
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_item(completion.model_dump(mode="json")),
+                ConditionExpression="attribute_not_exists(segment_index)",
+            )
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def _query(self, job_id: str, cursor: Cursor | None, **extra: Any) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "job_id = :job",
+            "ExpressionAttributeValues": {":job": {"S": job_id}},
+            # Strongly consistent: a completion written just before the count must be counted.
+            "ConsistentRead": True,
+            "Limit": self._page_size,
+            **extra,
+        }
+        if cursor:
+            kwargs["ExclusiveStartKey"] = cursor
+        response: dict[str, Any] = dict(self._client.query(**kwargs))
+        return response
+
+    def _count_page(self, job_id: str, cursor: Cursor | None) -> Page[int]:
+        response = self._query(job_id, cursor, Select="COUNT")
+        return int(response.get("Count", 0)), response.get("LastEvaluatedKey")
+
+    def _list_page(self, job_id: str, cursor: Cursor | None) -> Page[list[SegmentCompletion]]:
+        response = self._query(job_id, cursor)
+        completions = [
+            SegmentCompletion.model_validate(from_item(item)) for item in response.get("Items", [])
+        ]
+        return completions, response.get("LastEvaluatedKey")

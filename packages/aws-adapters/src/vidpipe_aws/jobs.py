@@ -1,0 +1,321 @@
+"""The JobStore port: the job record's rules, written once for every adapter.
+
+The base decides what a change is (legal transitions, progress, timestamps, the reassembly
+lease) and under which condition it may be written; an adapter implements four primitives:
+put-if-absent, get, a conditional update that returns the new record, and one page of a
+by-status query. The in-memory fake and the DynamoDB adapter therefore obey the same rules,
+and the same tests run against both.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from vidpipe_aws._conditions import (
+    EXISTS,
+    Below,
+    Condition,
+    Equals,
+    IsIn,
+    IsSet,
+    IsUnset,
+    all_of,
+    any_of,
+)
+from vidpipe_aws._edge import AdapterEdge
+from vidpipe_aws._paging import Cursor, Page, iterate_pages
+from vidpipe_aws.errors import AwsAdapterError, ConditionFailedError, NotFoundError
+from vidpipe_types.job import Job, JobError, JobStatus, progress_for
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Mapping
+
+S = JobStatus
+
+#: Where each status may go through `transition`. `completed` is reached only through
+#: `complete` (lease owner, exactly once); final statuses go nowhere.
+LEGAL_TRANSITIONS: Mapping[JobStatus, frozenset[JobStatus]] = {
+    S.CREATED: frozenset({S.CHUNKING, S.PROCESSING, S.FAILED}),
+    S.CHUNKING: frozenset({S.PROCESSING, S.FAILED}),
+    S.PROCESSING: frozenset({S.REASSEMBLING, S.FAILED}),
+    S.REASSEMBLING: frozenset({S.FAILED}),
+    S.COMPLETED: frozenset(),
+    S.FAILED: frozenset(),
+}
+CLAIMABLE = (S.PROCESSING, S.REASSEMBLING)
+NOT_FINAL = tuple(s for s in JobStatus if not s.is_final)
+
+#: Set only by the store's own operations, never through `update_fields`/`transition` fields.
+MANAGED_FIELDS = frozenset(
+    {
+        "job_id",
+        "status",
+        "source_bucket",
+        "source_key",
+        "created_at",
+        "updated_at",
+        "stage_timestamps",
+        "reassembly_lease_owner",
+        "reassembly_lease_until",
+        "completed_at",
+    }
+)
+_PROGRESS_ATTEMPTS = 5
+_OUTPUTS = TypeAdapter(dict[str, str])
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class InvalidJobUpdateError(AwsAdapterError, ValueError):
+    """A caller asked for an illegal transition or an unknown/invalid field (a bug, not a race)."""
+
+
+@dataclass(frozen=True)
+class JobUpdate:
+    """Top-level fields to set (None removes the attribute), plus one stage timestamp."""
+
+    values: dict[str, Any]
+    stage_timestamp: tuple[str, datetime] | None = None
+
+
+@dataclass
+class _Changes:
+    now: datetime
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def enter(self, status: JobStatus, job: Job | None = None) -> JobUpdate:
+        """Move to `status`: stage, progress, updated_at and the stage's timestamp."""
+        completed = self.values.get("completed_segments", job.completed_segments if job else 0)
+        total = self.values.get("total_segments", job.total_segments if job else None)
+        self.values.setdefault("stage", status.value)
+        self.values["status"] = status
+        self.values["updated_at"] = self.now
+        self.values["progress_percent"] = progress_for(status, completed, total)
+        return JobUpdate(self.values, (status.value, self.now))
+
+
+class JobStore(AdapterEdge, ABC):
+    """Job records. `clock` returns aware UTC datetimes; tests inject it to move time."""
+
+    def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self._clock = clock
+
+    def create_if_absent(self, job: Job) -> tuple[Job, bool]:
+        """Store `job` unless its id exists; return the stored job and whether it is new."""
+        with self._edge(f"create job {job.job_id}"):
+            if self._put_new(job):
+                return job, True
+        existing = self.get(job.job_id)
+        if existing is None:  # only if someone deleted it in between
+            raise ConditionFailedError(f"job {job.job_id} vanished while being created")
+        return existing, False
+
+    def get(self, job_id: str) -> Job | None:
+        with self._edge(f"get job {job_id}"):
+            return self._get(job_id)
+
+    def transition(
+        self,
+        job_id: str,
+        *,
+        from_statuses: Iterable[JobStatus],
+        to_status: JobStatus,
+        **fields: Any,
+    ) -> Job:
+        """Move a job from one of `from_statuses` to `to_status`, setting `fields` with it.
+
+        ConditionFailedError when the job is in another status (also when it changed in the
+        meantime); NotFoundError when there is no such job.
+        """
+        sources = tuple(JobStatus(s) for s in from_statuses)
+        for source in sources:
+            if to_status not in LEGAL_TRANSITIONS[source]:
+                raise InvalidJobUpdateError(f"illegal transition {source} -> {to_status}")
+        job = self._require(job_id)
+        if job.status not in sources:
+            raise ConditionFailedError(
+                f"job {job_id} is {job.status}, not {'/'.join(sources)}: cannot move to {to_status}"
+            )
+        changes = _Changes(self._clock(), self._checked_fields(job, fields))
+        updated = self._write(job_id, changes.enter(to_status, job), IsIn("status", sources))
+        if updated is None:
+            raise ConditionFailedError(f"job {job_id} changed status before {to_status}")
+        return updated
+
+    def update_fields(self, job_id: str, **fields: Any) -> Job:
+        """Set plain fields (total_segments, outputs, error...) and updated_at; any status."""
+        job = self._require(job_id)
+        values = self._checked_fields(job, fields)
+        values["updated_at"] = self._clock()
+        updated = self._write(job_id, JobUpdate(values), EXISTS)
+        if updated is None:
+            raise NotFoundError(f"job {job_id} does not exist")
+        return updated
+
+    def record_progress(self, job_id: str, completed_segments: int) -> bool:
+        """Raise completed_segments to this value (never lower it); False when nothing changed.
+
+        Display only: the count is what the trigger decides on. A final job is left alone.
+        """
+        for _ in range(_PROGRESS_ATTEMPTS):
+            job = self._require(job_id)
+            if job.status.is_final or job.completed_segments >= completed_segments:
+                return False
+            values: dict[str, Any] = {
+                "completed_segments": completed_segments,
+                "progress_percent": progress_for(
+                    job.status, completed_segments, job.total_segments
+                ),
+                "updated_at": self._clock(),
+            }
+            # Tied to the status read, so the percentage matches the status it is shown with.
+            condition = all_of(
+                Equals("status", job.status), Below("completed_segments", completed_segments)
+            )
+            if self._write(job_id, JobUpdate(values), condition) is not None:
+                return True
+        return False
+
+    def fail(self, job_id: str, stage: str, reason: str) -> bool:
+        """Mark a job failed with the stage and a reason a person can act on.
+
+        False, changing nothing, when the job is already completed or failed or does not exist.
+        """
+        job = self.get(job_id)
+        if job is None or job.status.is_final:
+            return False
+        changes = _Changes(
+            self._clock(),
+            {
+                "error": JobError(stage=stage, reason=reason),
+                "reassembly_lease_owner": None,
+                "reassembly_lease_until": None,
+            },
+        )
+        update = changes.enter(S.FAILED, job)
+        return self._write(job_id, update, IsIn("status", NOT_FINAL)) is not None
+
+    def claim_reassembly(
+        self, job_id: str, owner: str, lease_seconds: float, now: datetime | None = None
+    ) -> Job | None:
+        """Take the reassembly lease: the job becomes `reassembling`, owned by `owner` until
+        now + lease_seconds.
+
+        Succeeds when the job is processing/reassembling with a known total and the lease is
+        free, expired, or already `owner`'s. None when another worker holds a live lease or the
+        job cannot be reassembled (no total yet, completed, failed). NotFoundError: no job.
+        """
+        if lease_seconds <= 0:
+            raise ValueError(f"lease_seconds must be positive, got {lease_seconds}")
+        now = now or self._clock()
+        changes = _Changes(
+            now,
+            {
+                "reassembly_lease_owner": owner,
+                "reassembly_lease_until": now + timedelta(seconds=lease_seconds),
+            },
+        )
+        condition = all_of(
+            IsIn("status", CLAIMABLE),
+            IsSet("total_segments"),
+            any_of(
+                IsUnset("reassembly_lease_owner"),
+                IsUnset("reassembly_lease_until"),
+                Below("reassembly_lease_until", now, or_equal=True),
+                Equals("reassembly_lease_owner", owner),
+            ),
+        )
+        claimed = self._write(job_id, changes.enter(S.REASSEMBLING), condition)
+        if claimed is None and self.get(job_id) is None:
+            raise NotFoundError(f"job {job_id} does not exist")
+        return claimed
+
+    def complete(self, job_id: str, owner: str, outputs: Mapping[str, str]) -> bool:
+        """Mark the job completed with its output keys, once: only the lease owner of a
+        `reassembling` job succeeds. False when the condition fails (someone else completed it,
+        the lease was taken over, or there is no such job)."""
+        now = self._clock()
+        changes = _Changes(
+            now,
+            {
+                "outputs": _OUTPUTS.validate_python(dict(outputs)),
+                "completed_at": now,
+                "reassembly_lease_owner": None,
+                "reassembly_lease_until": None,
+            },
+        )
+        condition = all_of(
+            Equals("status", S.REASSEMBLING), Equals("reassembly_lease_owner", owner)
+        )
+        return self._write(job_id, changes.enter(S.COMPLETED), condition) is not None
+
+    def list_by_status(
+        self, status: JobStatus, *, updated_before: datetime | None = None
+    ) -> Iterator[Job]:
+        """Jobs in `status`, oldest update first, every page (the `by-status` index).
+
+        `updated_before` keeps only jobs whose updated_at is earlier (the sweeper's staleness).
+        """
+        status = JobStatus(status)
+
+        def fetch(cursor: Cursor | None) -> Page[list[Job]]:
+            with self._edge(f"list {status} jobs"):
+                return self._status_page(status, updated_before, cursor)
+
+        for page in iterate_pages(fetch):
+            yield from page
+
+    # Helpers -------------------------------------------------------------------------
+
+    def _require(self, job_id: str) -> Job:
+        job = self.get(job_id)
+        if job is None:
+            raise NotFoundError(f"job {job_id} does not exist")
+        return job
+
+    def _write(self, job_id: str, update: JobUpdate, condition: Condition) -> Job | None:
+        with self._edge(f"update job {job_id}"):
+            return self._update(job_id, update, condition)
+
+    @staticmethod
+    def _checked_fields(job: Job, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate fields as the Job model would, and return their validated values."""
+        unknown = set(fields) - set(Job.model_fields)
+        managed = set(fields) & MANAGED_FIELDS
+        if unknown or managed:
+            raise InvalidJobUpdateError(
+                f"cannot set {sorted(unknown | managed)} on job {job.job_id}: "
+                f"{'unknown' if unknown else 'managed by the store'}"
+            )
+        try:
+            candidate = Job.model_validate({**job.model_dump(), **fields})
+        except ValidationError as exc:
+            raise InvalidJobUpdateError(f"invalid fields for job {job.job_id}: {exc}") from exc
+        return {name: getattr(candidate, name) for name in fields}
+
+    # What an adapter implements --------------------------------------------------------
+
+    @abstractmethod
+    def _put_new(self, job: Job) -> bool:
+        """Store the job only if its id is absent; True when stored."""
+
+    @abstractmethod
+    def _get(self, job_id: str) -> Job | None:
+        """A strongly consistent read."""
+
+    @abstractmethod
+    def _update(self, job_id: str, update: JobUpdate, condition: Condition) -> Job | None:
+        """Apply the update if the job exists and `condition` holds; the new job, else None."""
+
+    @abstractmethod
+    def _status_page(
+        self, status: JobStatus, updated_before: datetime | None, cursor: Cursor | None
+    ) -> Page[list[Job]]:
+        """One page of jobs in `status` ordered by updated_at, and the next page's cursor."""

@@ -1,0 +1,47 @@
+"""run_worker: everything a worker's entrypoint does besides building its handler."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from vidpipe_aws.logs import configure_json_logging
+from vidpipe_aws.runner.health import HealthServer
+from vidpipe_aws.runner.runner import Runner
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from vidpipe_aws.queue import Queue
+    from vidpipe_aws.runner.runner import Handler, JobFailureRecorder
+    from vidpipe_aws.runner.settings import RunnerSettings
+
+
+def run_worker(
+    queue: Queue,
+    handler: Handler,
+    settings: RunnerSettings,
+    *,
+    failures: JobFailureRecorder | None = None,
+    ready: Callable[[], bool] = lambda: True,
+) -> int:
+    """JSON logging, the health endpoint, signal handlers, then run until SIGTERM/SIGINT.
+
+    Returns the process exit code (0 after a drained shutdown), so that an entrypoint is
+    `raise SystemExit(run_worker(SqsQueue(clients.sqs, url), handle, RunnerSettings()))`.
+    Call it from the main thread: signal handlers can only be installed there.
+    """
+    configure_json_logging(settings.worker_name, settings.log_level.upper())
+    runner = Runner(queue, handler, settings, failures=failures, ready=ready)
+    health: HealthServer | None = None
+    if settings.health_port >= 0:
+        health = HealthServer(
+            runner.health_status, host=settings.health_host, port=settings.health_port
+        )
+        health.start()
+    runner.install_signal_handlers()
+    try:
+        runner.run()
+    finally:
+        if health is not None:
+            health.stop()
+    return 0

@@ -1,0 +1,183 @@
+"""The ObjectStorage port: files in and out of S3 by streaming, plus small JSON documents.
+
+The base class owns the rules every adapter shares (location checks, the presign cap, the
+size limit on in-memory documents, error translation at the edge); an adapter implements the
+small private methods at the bottom.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vidpipe_aws._edge import AdapterEdge
+from vidpipe_aws.errors import AwsAdapterError, NotFoundError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+    from datetime import datetime
+
+# SigV4 presigned URLs cannot live longer than this; a longer request is capped, not refused.
+MAX_PRESIGN_SECONDS = 7 * 24 * 60 * 60
+DEFAULT_PRESIGN_SECONDS = 15 * 60
+# put_bytes/get_bytes hold the whole object in memory: they are for small JSON documents
+# (metadata.json, detections.json), never for video. Anything bigger goes through a file.
+SMALL_OBJECT_MAX_BYTES = 8 * 1024 * 1024
+_MAX_KEY_BYTES = 1024
+
+
+class InvalidObjectLocationError(AwsAdapterError, ValueError):
+    """A bucket or key that S3 would reject or that would escape its prefix (caller's mistake)."""
+
+
+class ObjectTooLargeError(AwsAdapterError):
+    """A document is over the limit of the in-memory helpers (put_bytes/get_bytes)."""
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    size: int
+    etag: str
+    content_type: str | None
+    metadata: dict[str, str] = field(default_factory=dict)
+    last_modified: datetime | None = None
+
+
+def check_location(bucket: str, key: str) -> None:
+    """Reject what S3 would reject, and keys that are not plain relative paths."""
+    if not bucket:
+        raise InvalidObjectLocationError("bucket name is empty")
+    if not key:
+        raise InvalidObjectLocationError(f"empty key in bucket {bucket!r}")
+    if key.startswith("/"):
+        raise InvalidObjectLocationError(f"key {key!r} starts with '/'")
+    if ".." in key.split("/"):
+        raise InvalidObjectLocationError(f"key {key!r} contains a '..' part")
+    if len(key.encode("utf-8")) > _MAX_KEY_BYTES:
+        raise InvalidObjectLocationError(f"key is longer than {_MAX_KEY_BYTES} bytes")
+
+
+class ObjectStorage(AdapterEdge, ABC):
+    """Objects in buckets. Errors: NotFoundError, RetryableAwsError, AwsAdapterError."""
+
+    def upload_file(
+        self,
+        path: str | Path,
+        bucket: str,
+        key: str,
+        *,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> None:
+        """Stream a local file to bucket/key (multipart for large files, in the adapter)."""
+        check_location(bucket, key)
+        source = Path(path)
+        if not source.is_file():
+            raise FileNotFoundError(f"cannot upload {source}: not a file")
+        with self._edge(f"upload to s3://{bucket}/{key}"):
+            self._upload_file(source, bucket, key, content_type, dict(metadata or {}))
+
+    def download_file(self, bucket: str, key: str, path: str | Path) -> int:
+        """Stream bucket/key to a local file and return its size in bytes."""
+        check_location(bucket, key)
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with self._edge(f"download s3://{bucket}/{key}"):
+            self._download_file(bucket, key, target)
+        return target.stat().st_size
+
+    def exists(self, bucket: str, key: str) -> bool:
+        try:
+            self.head(bucket, key)
+        except NotFoundError:
+            return False
+        return True
+
+    def head(self, bucket: str, key: str) -> ObjectInfo:
+        check_location(bucket, key)
+        with self._edge(f"head s3://{bucket}/{key}"):
+            return self._head(bucket, key)
+
+    def list_keys(self, bucket: str, prefix: str = "") -> Iterator[str]:
+        """Every key under prefix, page by page, in S3's (lexicographic) order."""
+        if not bucket:
+            raise InvalidObjectLocationError("bucket name is empty")
+        with self._edge(f"list s3://{bucket}/{prefix}"):
+            yield from self._list_keys(bucket, prefix)
+
+    def presigned_get_url(
+        self, bucket: str, key: str, expires_in: int = DEFAULT_PRESIGN_SECONDS
+    ) -> str:
+        """A GET URL valid for expires_in seconds (capped at 7 days, S3's limit)."""
+        check_location(bucket, key)
+        if expires_in <= 0:
+            raise ValueError(f"expires_in must be positive, got {expires_in}")
+        with self._edge(f"presign s3://{bucket}/{key}"):
+            return self._presigned_get_url(bucket, key, min(expires_in, MAX_PRESIGN_SECONDS))
+
+    def put_bytes(
+        self, bucket: str, key: str, data: bytes, content_type: str = "application/json"
+    ) -> None:
+        """Write a small document (at most SMALL_OBJECT_MAX_BYTES) from memory."""
+        check_location(bucket, key)
+        if len(data) > SMALL_OBJECT_MAX_BYTES:
+            raise ObjectTooLargeError(
+                f"{len(data)} bytes for s3://{bucket}/{key}: put_bytes is for documents of at"
+                f" most {SMALL_OBJECT_MAX_BYTES} bytes; upload a file instead"
+            )
+        with self._edge(f"put s3://{bucket}/{key}"):
+            self._put_bytes(bucket, key, data, content_type)
+
+    def get_bytes(self, bucket: str, key: str, max_bytes: int = SMALL_OBJECT_MAX_BYTES) -> bytes:
+        """Read a small document; ObjectTooLargeError when it is over max_bytes."""
+        check_location(bucket, key)
+        with self._edge(f"get s3://{bucket}/{key}"):
+            data = self._get_bytes(bucket, key, max_bytes)
+        if len(data) > max_bytes:
+            raise ObjectTooLargeError(
+                f"s3://{bucket}/{key} is over {max_bytes} bytes; download it to a file instead"
+            )
+        return data
+
+    def delete(self, bucket: str, key: str) -> None:
+        """Delete bucket/key; deleting a missing key is not an error (as in S3)."""
+        check_location(bucket, key)
+        with self._edge(f"delete s3://{bucket}/{key}"):
+            self._delete(bucket, key)
+
+    # What an adapter implements --------------------------------------------------------
+
+    @abstractmethod
+    def _upload_file(
+        self,
+        path: Path,
+        bucket: str,
+        key: str,
+        content_type: str | None,
+        metadata: dict[str, str],
+    ) -> None: ...
+
+    @abstractmethod
+    def _download_file(self, bucket: str, key: str, path: Path) -> None: ...
+
+    @abstractmethod
+    def _head(self, bucket: str, key: str) -> ObjectInfo:
+        """Raise NotFoundError (or a native error that translates to it) when missing."""
+
+    @abstractmethod
+    def _list_keys(self, bucket: str, prefix: str) -> Iterator[str]: ...
+
+    @abstractmethod
+    def _presigned_get_url(self, bucket: str, key: str, expires_in: int) -> str: ...
+
+    @abstractmethod
+    def _put_bytes(self, bucket: str, key: str, data: bytes, content_type: str) -> None: ...
+
+    @abstractmethod
+    def _get_bytes(self, bucket: str, key: str, max_bytes: int) -> bytes:
+        """Return at most max_bytes + 1 bytes, so the base can tell an oversized object."""
+
+    @abstractmethod
+    def _delete(self, bucket: str, key: str) -> None: ...
