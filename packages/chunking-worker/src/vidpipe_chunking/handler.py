@@ -1,0 +1,324 @@
+"""The chunking-worker's handler: an upload event becomes a job whose segments are uploaded.
+
+One SQS message holds an S3 event for `input/...`. The handler creates the job (the same job
+for a duplicate event), checks the upload, splits it into keyframe-aligned segments, uploads
+them as `segments/{job_id}/{index}_{total}_{mode}.mp4` (each upload is an event for the
+video-worker), records the total and runs the reassembly trigger. Every step is safe to
+repeat: a redelivered message re-does the chunking and re-uploads the same keys.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vidpipe_aws import (
+    BadInput,
+    ConditionFailedError,
+    NotFoundError,
+    emit_metric,
+    log_context,
+)
+from vidpipe_aws.logs import bind_log_context
+from vidpipe_aws.webhook import NotifyingFailureRecorder
+from vidpipe_ffmpeg import InvalidMediaError, ProbeResult, SplitResult, probe, split, validate
+from vidpipe_types import (
+    DetectionRequest,
+    InvalidJobIdError,
+    InvalidJobOptionsError,
+    Job,
+    JobOptions,
+    JobStatus,
+    build_segment_key,
+    derive_job_id,
+    is_input_key,
+    job_id_from_metadata,
+    parse_s3_event_body,
+    utc_now,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from datetime import datetime
+
+    from vidpipe_aws import JobStore, ObjectInfo, ObjectStorage, Queue, ReassemblyTrigger
+    from vidpipe_aws.queue import ReceivedMessage
+    from vidpipe_aws.webhook import WebhookNotifier
+    from vidpipe_chunking.settings import ChunkingSettings
+    from vidpipe_types import ObjectCreated
+
+logger = logging.getLogger(__name__)
+
+STAGE = "chunking"
+SEGMENT_CONTENT_TYPE = "video/mp4"
+#: Progress writes per job: the stage shows "uploaded k/n segments" about this many times.
+PROGRESS_UPDATES = 10
+_SAFE_SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")
+_FINISHED_CHUNKING = (JobStatus.PROCESSING, JobStatus.REASSEMBLING)
+
+
+class ChunkingHandler:
+    """`handler(message)` for the runner; see the module docstring.
+
+    Raises BadInput for an upload that can never be chunked (the runner fails the job with
+    the reason); ffmpeg and AWS failures propagate, so the runner retries the message.
+    """
+
+    def __init__(
+        self,
+        storage: ObjectStorage,
+        jobs: JobStore,
+        trigger: ReassemblyTrigger,
+        settings: ChunkingSettings,
+        *,
+        detection_queue: Queue | None,
+        notifier: WebhookNotifier,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._storage = storage
+        self._jobs = jobs
+        self._trigger = trigger
+        self._settings = settings
+        self._detection_queue = detection_queue
+        self._notifier = notifier
+        self._clock = clock
+        self._limits = settings.limits()
+        # For the rare message with several records: the runner records the first BadInput,
+        # the handler records the others itself.
+        self._failures = NotifyingFailureRecorder(jobs, notifier)
+
+    def __call__(self, message: ReceivedMessage) -> None:
+        events = parse_s3_event_body(message.body)
+        if not events:
+            logger.info("nothing to chunk: the message is not an upload event (e.g. s3:TestEvent)")
+            return
+        bad: list[BadInput] = []
+        for event in events:
+            try:
+                self.handle_upload(event)
+            except BadInput as exc:
+                bad.append(exc)
+        for extra in bad[1:]:
+            if extra.job_id is not None:
+                self._failures.fail(extra.job_id, extra.stage or STAGE, extra.reason)
+        if bad:
+            raise bad[0]
+
+    def handle_upload(self, event: ObjectCreated) -> None:
+        """Chunk one uploaded object (a no-op for keys outside `input/` and for duplicates)."""
+        bucket, key = event.bucket, event.key
+        if not is_input_key(key):
+            logger.info("skipping s3://%s/%s: not an input key", bucket, key)
+            return
+        try:
+            info = self._storage.head(bucket, key)
+        except NotFoundError:
+            logger.info("skipping s3://%s/%s: the object no longer exists", bucket, key)
+            return
+        try:
+            job_id = job_id_from_metadata(info.metadata)
+        except InvalidJobIdError as exc:
+            logger.error(
+                "ignoring upload s3://%s/%s: no job can be created for it: %s", bucket, key, exc
+            )
+            return
+        # The version (when the bucket keeps versions) or the ETag of the object as it is now:
+        # every event for this object, duplicates included, gives the same job id.
+        job_id = job_id or derive_job_id(bucket, key, event.version_id or info.etag)
+        bind_log_context(job_id=job_id)
+        with log_context(job_id=job_id, stage=STAGE):
+            job = self._start(job_id, event, info)
+            if job is not None:
+                self._chunk(job, info)
+
+    # Deciding ------------------------------------------------------------------------------
+
+    def _start(self, job_id: str, event: ObjectCreated, info: ObjectInfo) -> Job | None:
+        """Create or find the job and move it to chunking; None when there is nothing to do."""
+        options, bad_options = self._read_options(info.metadata)
+        new = Job.new(job_id, event.bucket, event.key, options, now=self._clock())
+        job, created = self._jobs.create_if_absent(new)
+        if created:
+            logger.info("job created for s3://%s/%s", event.bucket, event.key)
+        if (job.source_bucket, job.source_key) != (event.bucket, event.key):
+            logger.error(
+                "ignoring upload s3://%s/%s: job id %s already belongs to s3://%s/%s",
+                event.bucket,
+                event.key,
+                job_id,
+                job.source_bucket,
+                job.source_key,
+            )
+            return None
+        if not self._still_to_chunk(job):
+            return None
+        if bad_options is not None:
+            raise BadInput(str(bad_options), job_id=job_id, stage=STAGE)
+        return self._enter_chunking(job)
+
+    def _read_options(self, metadata: Mapping[str, str]) -> tuple[JobOptions, Exception | None]:
+        try:
+            return JobOptions.from_metadata(metadata, self._settings.default_mode), None
+        except InvalidJobOptionsError as exc:
+            # The job is still created (with defaults), so the failure has a record to land on.
+            return JobOptions(mode=self._settings.default_mode), exc
+
+    def _still_to_chunk(self, job: Job) -> bool:
+        """False when there is nothing left to chunk: the job is final, or its chunking
+        finished on another delivery (then the reassembly trigger runs again)."""
+        if job.status.is_final:
+            logger.info("duplicate event: job is already %s", job.status)
+            return False
+        if job.status in _FINISHED_CHUNKING:
+            # Chunking finished on an earlier delivery; evaluating again is harmless and covers
+            # a crash between recording the total and running the trigger.
+            logger.info("duplicate event: chunking already finished; evaluating reassembly")
+            self._trigger.evaluate(job.job_id, "chunking")
+            return False
+        return True
+
+    def _enter_chunking(self, job: Job) -> Job | None:
+        if job.status is JobStatus.CHUNKING:
+            logger.info("job is already chunking (redelivery or duplicate event): chunking again")
+            return job
+        try:
+            return self._jobs.transition(
+                job.job_id,
+                from_statuses=(JobStatus.CREATED,),
+                to_status=JobStatus.CHUNKING,
+                stage="chunking: downloading",
+            )
+        except ConditionFailedError:
+            current = self._jobs.get(job.job_id)
+            if current is None:
+                raise
+            # A duplicate delivery moved it first: decide again from where it is now.
+            return current if self._still_to_chunk(current) else None
+
+    # Chunking ------------------------------------------------------------------------------
+
+    def _chunk(self, job: Job, info: ObjectInfo) -> None:
+        self._check_size(job.job_id, info.size)
+        work_dir = self._settings.work_dir
+        if work_dir is not None:
+            work_dir.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix=f"chunk-{job.job_id}-", dir=work_dir) as tmp:
+            source = Path(tmp) / f"source{_safe_suffix(job.source_key)}"
+            size = self._storage.download_file(job.source_bucket, job.source_key, source)
+            self._check_size(job.job_id, size)
+            probed = self._probe(job.job_id, source)
+            self._jobs.update_fields(job.job_id, stage="chunking: splitting")
+            result = self._split(job.job_id, source, Path(tmp) / "segments", probed)
+            total = len(result.segments)
+            logger.info(
+                "split %.1f s of %s into %d segments by %s",
+                probed.duration,
+                probed.video.codec if probed.video else "?",
+                total,
+                result.strategy,
+                extra={"strategy": result.strategy, "total_segments": total},
+            )
+            self._upload_segments(job, result)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        emit_metric("ChunkingDuration", elapsed_ms, Worker=STAGE, Strategy=result.strategy)
+        emit_metric("SegmentCount", total, "Count", Worker=STAGE, Strategy=result.strategy)
+        self._finish(job, total)
+
+    def _check_size(self, job_id: str, size: int) -> None:
+        limit = self._settings.max_size_bytes
+        if size > limit:
+            raise BadInput(
+                f"file is {human_size(size)}, over MAX_SIZE_BYTES={limit} ({human_size(limit)})",
+                job_id=job_id,
+                stage=STAGE,
+            )
+
+    def _probe(self, job_id: str, source: Path) -> ProbeResult:
+        settings = self._settings
+        try:
+            probed = probe(source, self._limits)
+            validate(
+                probed,
+                max_duration_seconds=settings.max_duration_seconds,
+                max_size_bytes=settings.max_size_bytes,
+                max_width=settings.max_width,
+                max_height=settings.max_height,
+            )
+        except InvalidMediaError as exc:
+            raise BadInput(exc.reason, job_id=job_id, stage=STAGE) from exc
+        return probed
+
+    def _split(self, job_id: str, source: Path, out_dir: Path, probed: ProbeResult) -> SplitResult:
+        try:
+            return split(
+                source,
+                out_dir,
+                self._settings.segment_seconds,
+                probed,
+                strategy=self._settings.split_strategy,
+                limits=self._limits,
+            )
+        except InvalidMediaError as exc:
+            raise BadInput(exc.reason, job_id=job_id, stage=STAGE) from exc
+
+    def _upload_segments(self, job: Job, result: SplitResult) -> None:
+        total = len(result.segments)
+        every = max(1, math.ceil(total / PROGRESS_UPDATES))
+        for segment in result.segments:
+            key = build_segment_key(job.job_id, segment.index, total, job.options.mode)
+            self._storage.upload_file(
+                segment.path, job.source_bucket, key, content_type=SEGMENT_CONTENT_TYPE
+            )
+            done = segment.index + 1
+            # The last upload's progress is shown by the move to processing just after.
+            if done % every == 0 and done < total:
+                self._jobs.update_fields(
+                    job.job_id, stage=f"chunking: uploaded {done}/{total} segments"
+                )
+
+    def _finish(self, job: Job, total: int) -> None:
+        try:
+            self._jobs.transition(
+                job.job_id,
+                from_statuses=(JobStatus.CHUNKING,),
+                to_status=JobStatus.PROCESSING,
+                total_segments=total,
+            )
+        except ConditionFailedError:
+            current = self._jobs.get(job.job_id)
+            if current is None:
+                raise
+            # A duplicate delivery recorded the total first (same segments, same keys).
+            logger.info("job moved to %s meanwhile; not recording the total again", current.status)
+            self._still_to_chunk(current)
+            return
+        logger.info("chunking done: %d segments uploaded, job processing", total)
+        self._notifier.notify(job.job_id, "processing", result={"total_segments": total})
+        if job.options.detect and self._detection_queue is not None:
+            request = DetectionRequest(job_id=job.job_id, source_key=job.source_key)
+            self._detection_queue.send(request.model_dump_json())
+            logger.info("detection requested")
+        self._trigger.evaluate(job.job_id, "chunking")
+
+
+def human_size(size: int) -> str:
+    """`13207024435` -> `12.3 GiB`, `512` -> `512 bytes`."""
+    value = float(size)
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if value < 1024:
+            return f"{size} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TiB"
+
+
+def _safe_suffix(key: str) -> str:
+    """The upload's extension when it is a plain one (`.mp4`); ffmpeg probes the content,
+    the suffix only keeps the temporary file recognisable."""
+    suffix = Path(key).suffix.lower()
+    return suffix if _SAFE_SUFFIX.fullmatch(suffix) else ""

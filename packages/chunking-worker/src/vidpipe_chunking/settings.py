@@ -1,0 +1,81 @@
+"""The chunking-worker's settings, read once at the entrypoint from the environment."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from vidpipe_ffmpeg import ResourceLimits
+from vidpipe_types import MAX_SEGMENTS, Mode, mode_choices, parse_mode
+
+_GIB = 1024**3
+
+SplitStrategySetting = Literal["auto", "copy", "reencode"]
+
+
+class ChunkingSettings(BaseSettings):
+    """What the chunking-worker accepts and how it splits (every variable is in the README)."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    default_mode: Mode = Field(default=Mode.PASSTHROUGH, validation_alias="MODEL")
+    segment_seconds: float = Field(default=10.0, gt=0, validation_alias="SEGMENT_SECONDS")
+    split_strategy: SplitStrategySetting = Field(default="auto", validation_alias="SPLIT_STRATEGY")
+    max_duration_seconds: float = Field(
+        default=7200.0, gt=0, validation_alias="MAX_DURATION_SECONDS"
+    )
+    max_size_bytes: int = Field(default=10 * _GIB, gt=0, validation_alias="MAX_SIZE_BYTES")
+    max_width: int = Field(default=7680, gt=0, validation_alias="MAX_WIDTH")
+    max_height: int = Field(default=4320, gt=0, validation_alias="MAX_HEIGHT")
+    # A re-encoding split of a long upload is the slowest thing this worker does: ten minutes
+    # (the ffmpeg-tools default) is too short for a two-hour source on a small task.
+    ffmpeg_timeout_seconds: float = Field(
+        default=3600.0, gt=0, validation_alias="FFMPEG_TIMEOUT_SECONDS"
+    )
+    ffmpeg_memory_bytes: int = Field(default=4 * _GIB, gt=0, validation_alias="FFMPEG_MEMORY_BYTES")
+    work_dir: Path | None = Field(default=None, validation_alias="WORK_DIR")
+    callback_url: str | None = Field(default=None, validation_alias="CALLBACK_URL")
+
+    @field_validator("default_mode", mode="before")
+    @classmethod
+    def _known_mode(cls, value: object) -> object:
+        if isinstance(value, str) and not isinstance(value, Mode):
+            mode = parse_mode(value.strip().lower())
+            if mode is None:
+                raise ValueError(f"MODEL={value!r} is not a mode: choose one of {mode_choices()}")
+            return mode
+        return value
+
+    @field_validator("split_strategy", mode="before")
+    @classmethod
+    def _lower_strategy(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("callback_url", "work_dir", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # An empty variable (`CALLBACK_URL=` in a compose file) means "not set".
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _segments_fit_keys(self) -> ChunkingSettings:
+        # Cuts land on keyframes between T/2 and 3T/2 apart, so the longest accepted upload
+        # gives at most 2 * duration / T segments; segment keys have five digits.
+        most = math.ceil(2 * self.max_duration_seconds / self.segment_seconds)
+        if most > MAX_SEGMENTS:
+            raise ValueError(
+                f"SEGMENT_SECONDS={self.segment_seconds:g} is too short for "
+                f"MAX_DURATION_SECONDS={self.max_duration_seconds:g}: up to {most} segments, "
+                f"more than the {MAX_SEGMENTS} a segment key can number"
+            )
+        return self
+
+    def limits(self) -> ResourceLimits:
+        """The limits every ffmpeg/ffprobe run of this worker gets."""
+        return ResourceLimits(
+            timeout_seconds=self.ffmpeg_timeout_seconds, memory_bytes=self.ffmpeg_memory_bytes
+        )

@@ -1,0 +1,363 @@
+"""ChunkingHandler over the in-memory fakes, chunking a small real video with real ffmpeg."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from vidpipe_aws import BadInput
+from vidpipe_aws.webhook import NotifyingFailureRecorder
+from vidpipe_types import (
+    DetectionRequest,
+    Job,
+    JobOptions,
+    JobStatus,
+    ReassemblyPayload,
+    SegmentCompletion,
+    build_segment_key,
+    derive_job_id,
+)
+
+from ..support import TEST_EVENT_BODY, s3_event_body
+from .conftest import INPUT_BUCKET, World, make_world, message
+
+KEY = "input/tiny clip.mp4"
+
+
+def all_jobs(world: World) -> list[Job]:
+    return [job for status in JobStatus for job in world.jobs.list_by_status(status)]
+
+
+def fail_as_the_runner_does(world: World, bad: BadInput) -> None:
+    """What the runner does with a BadInput (its `failures` is this recorder in __main__)."""
+    assert bad.job_id is not None
+    NotifyingFailureRecorder(world.jobs, world.notifier).fail(
+        bad.job_id, bad.stage or "chunking", bad.reason
+    )
+
+
+def expected_keys(job_id: str, total: int, mode: str = "passthrough") -> list[str]:
+    return [build_segment_key(job_id, i, total, mode) for i in range(total)]
+
+
+# Nothing to do ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body", [TEST_EVENT_BODY, "not json at all", "{}", json.dumps({"Records": []})]
+)
+def test_a_message_that_is_not_an_upload_is_nothing_to_do(world: World, body: str) -> None:
+    world.handler(message(body))
+
+    assert all_jobs(world) == []
+    assert world.trigger.calls == []
+    assert world.notifier.sent == []
+
+
+def test_an_event_outside_input_is_skipped_without_reading_the_object(
+    world: World, tiny_video: Path
+) -> None:
+    msg = world.upload("uploads/tiny.mp4", tiny_video, {"job-id": "job-x"})
+
+    world.handler(msg)
+
+    assert all_jobs(world) == []
+    assert world.storage.downloads == []
+
+
+def test_an_object_deleted_before_its_event_is_handled_is_skipped(world: World) -> None:
+    world.handler(message(s3_event_body(INPUT_BUCKET, "input/gone.mp4")))
+
+    assert all_jobs(world) == []
+
+
+def test_an_invalid_job_id_in_metadata_creates_no_job(world: World, tiny_video: Path) -> None:
+    msg = world.upload(KEY, tiny_video, {"job-id": "../etc"})
+
+    world.handler(msg)
+
+    assert all_jobs(world) == []
+    assert world.storage.uploads == [KEY]
+
+
+# A good upload ---------------------------------------------------------------------------
+
+
+def test_an_upload_becomes_a_processing_job_with_its_segments(
+    world: World, tiny_video: Path
+) -> None:
+    msg = world.upload(KEY, tiny_video, {"job-id": "job-1"})
+
+    world.handler(msg)
+
+    job = world.jobs.get("job-1")
+    assert job is not None
+    assert job.status is JobStatus.PROCESSING
+    assert job.total_segments == 3
+    assert (job.source_bucket, job.source_key) == (INPUT_BUCKET, KEY)
+    assert job.stage == "processing"
+    assert {"created", "chunking", "processing"} <= set(job.stage_timestamps)
+    assert world.segment_keys("job-1") == expected_keys("job-1", 3)
+    for key in world.segment_keys("job-1"):
+        assert world.storage.head(INPUT_BUCKET, key).content_type == "video/mp4"
+    assert world.trigger.calls == [("job-1", "chunking")]
+    assert world.notifier.sent == [
+        {"job_id": "job-1", "status": "processing", "result": {"total_segments": 3}, "error": None}
+    ]
+    assert len(world.detection_queue) == 0
+    assert list(world.work_dir.iterdir()) == []  # the temporary files are gone
+
+
+def test_progress_is_written_to_the_job_as_segments_upload(world: World, tiny_video: Path) -> None:
+    world.handler(world.upload(KEY, tiny_video, {"job-id": "job-p"}))
+
+    assert world.jobs.stages == [
+        "chunking: splitting",
+        "chunking: uploaded 1/3 segments",
+        "chunking: uploaded 2/3 segments",
+    ]
+
+
+def test_without_a_job_id_the_job_id_is_derived_from_the_object(
+    world: World, tiny_video: Path
+) -> None:
+    msg = world.upload(KEY, tiny_video, {"mode": "grayscale"})
+
+    world.handler(msg)
+
+    etag = world.storage.head(INPUT_BUCKET, KEY).etag
+    job_id = derive_job_id(INPUT_BUCKET, KEY, etag)
+    job = world.jobs.get(job_id)
+    assert job is not None and job.status is JobStatus.PROCESSING
+    assert job.options == JobOptions(mode="grayscale")
+    assert world.segment_keys(job_id) == expected_keys(job_id, 3, "grayscale")
+
+
+def test_the_default_mode_comes_from_the_settings(tmp_path: Path, tiny_video: Path) -> None:
+    world = make_world(tmp_path, MODEL="grayscale")
+
+    world.handler(world.upload(KEY, tiny_video, {"job-id": "job-g"}))
+
+    assert world.segment_keys("job-g") == expected_keys("job-g", 3, "grayscale")
+
+
+def test_a_forced_reencode_still_gives_aligned_segments(tmp_path: Path, tiny_video: Path) -> None:
+    world = make_world(tmp_path, SPLIT_STRATEGY="reencode")
+
+    world.handler(world.upload(KEY, tiny_video, {"job-id": "job-r"}))
+
+    job = world.jobs.get("job-r")
+    assert job is not None and job.total_segments == 3
+    assert world.segment_keys("job-r") == expected_keys("job-r", 3)
+
+
+# Duplicates and redeliveries ----------------------------------------------------------------
+
+
+def test_a_duplicate_event_finds_the_same_job_and_uploads_nothing_again(
+    world: World, tiny_video: Path
+) -> None:
+    msg = world.upload(KEY, tiny_video)
+    world.handler(msg)
+    (job,) = all_jobs(world)
+    uploads = list(world.storage.uploads)
+
+    world.handler(msg)
+
+    assert all_jobs(world) == [world.jobs.get(job.job_id)]
+    again = world.jobs.get(job.job_id)
+    assert again is not None
+    assert again.stage_timestamps == job.stage_timestamps  # no second transition
+    assert world.storage.uploads == uploads
+    assert world.storage.downloads == [KEY]
+    assert [n["status"] for n in world.notifier.sent] == ["processing"]
+    # Evaluating again is how a crash between the total and the trigger is recovered.
+    assert world.trigger.calls == [(job.job_id, "chunking")] * 2
+
+
+def test_a_redelivery_after_a_crash_mid_chunking_chunks_again(
+    world: World, tiny_video: Path
+) -> None:
+    msg = world.upload(KEY, tiny_video, {"job-id": "job-c"})
+    now = datetime.now(UTC)
+    world.jobs.create_if_absent(Job.new("job-c", INPUT_BUCKET, KEY, JobOptions(), now))
+    world.jobs.transition("job-c", from_statuses=(JobStatus.CREATED,), to_status=JobStatus.CHUNKING)
+    # The crashed attempt had uploaded its first segment.
+    world.storage.upload_file(
+        tiny_video, INPUT_BUCKET, build_segment_key("job-c", 0, 3, "passthrough")
+    )
+
+    world.handler(message(msg.body, receive_count=2))
+
+    job = world.jobs.get("job-c")
+    assert job is not None and job.status is JobStatus.PROCESSING and job.total_segments == 3
+    assert world.segment_keys("job-c") == expected_keys("job-c", 3)
+
+
+def test_a_duplicate_event_for_a_failed_job_does_nothing(world: World, tiny_video: Path) -> None:
+    msg = world.upload(KEY, tiny_video, {"job-id": "job-f"})
+    world.jobs.create_if_absent(
+        Job.new("job-f", INPUT_BUCKET, KEY, JobOptions(), datetime.now(UTC))
+    )
+    world.jobs.fail("job-f", "chunking", "no video stream")
+
+    world.handler(msg)
+
+    assert world.storage.downloads == []
+    assert world.trigger.calls == []
+
+
+def test_a_job_id_that_belongs_to_another_upload_is_not_reused(
+    world: World, tiny_video: Path
+) -> None:
+    world.handler(world.upload(KEY, tiny_video, {"job-id": "job-1"}))
+    uploads = list(world.storage.uploads)
+
+    world.handler(world.upload("input/other.mp4", tiny_video, {"job-id": "job-1"}))
+
+    job = world.jobs.get("job-1")
+    assert job is not None and job.source_key == KEY
+    assert world.storage.uploads == [*uploads, "input/other.mp4"]
+
+
+def test_completions_that_came_first_are_reassembled_once_chunking_records_the_total(
+    world: World, tiny_video: Path
+) -> None:
+    for index in range(3):
+        world.completions.put(
+            SegmentCompletion(
+                job_id="job-early",
+                segment_index=index,
+                output_s3_uri=f"s3://out/jobs/job-early/segments/{index}.mp4",
+                completed_at=datetime.now(UTC),
+                total_segments=3,
+            )
+        )
+
+    world.handler(world.upload(KEY, tiny_video, {"job-id": "job-early"}))
+
+    (body,) = world.reassembly_queue.bodies()
+    payload = ReassemblyPayload.model_validate_json(body)
+    assert (payload.job_id, payload.total_segments, payload.reason) == ("job-early", 3, "chunking")
+
+
+# Bad uploads ------------------------------------------------------------------------------
+
+
+def test_bad_options_fail_the_job_with_the_reason(world: World, tiny_video: Path) -> None:
+    msg = world.upload(KEY, tiny_video, {"job-id": "job-bad", "mode": "blur"})
+
+    with pytest.raises(BadInput) as caught:
+        world.handler(msg)
+
+    bad = caught.value
+    assert (bad.job_id, bad.stage) == ("job-bad", "chunking")
+    assert bad.reason == "unknown mode 'blur': choose one of passthrough, grayscale"
+    fail_as_the_runner_does(world, bad)
+    job = world.jobs.get("job-bad")
+    assert job is not None and job.status is JobStatus.FAILED
+    assert job.error is not None and job.error.reason == bad.reason
+    assert world.segment_keys("job-bad") == []
+    assert world.storage.downloads == []
+    assert [n["status"] for n in world.notifier.sent] == ["failed"]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "empty file (0 bytes)"),
+        (b"hello, this is not a video\n" * 40, "not a video file ffmpeg can read"),
+    ],
+    ids=["zero-bytes", "text"],
+)
+def test_a_file_that_is_not_a_video_fails_its_job_with_the_reason(
+    world: World, tmp_path: Path, content: bytes, reason: str
+) -> None:
+    path = tmp_path / "upload.mp4"
+    path.write_bytes(content)
+    msg = world.upload(KEY, path, {"job-id": "job-text"})
+
+    with pytest.raises(BadInput) as caught:
+        world.handler(msg)
+
+    bad = caught.value
+    assert bad.job_id == "job-text"
+    assert bad.reason.startswith(reason)
+    fail_as_the_runner_does(world, bad)
+    job = world.jobs.get("job-text")
+    assert job is not None and job.status is JobStatus.FAILED
+    assert job.error is not None and job.error.reason.startswith(reason)
+    assert job.error.stage == "chunking"
+    assert world.segment_keys("job-text") == []
+    assert list(world.work_dir.iterdir()) == []
+
+
+def test_an_upload_over_max_size_fails_before_it_is_downloaded(
+    tmp_path: Path, tiny_video: Path
+) -> None:
+    world = make_world(tmp_path, MAX_SIZE_BYTES=1000)
+    msg = world.upload(KEY, tiny_video, {"job-id": "job-big"})
+
+    with pytest.raises(BadInput) as caught:
+        world.handler(msg)
+
+    size = tiny_video.stat().st_size
+    assert caught.value.reason == (
+        f"file is {size / 1024:.1f} KiB, over MAX_SIZE_BYTES=1000 (1000 bytes)"
+    )
+    assert world.storage.downloads == []
+
+
+def test_an_upload_over_max_duration_names_the_setting(tmp_path: Path, tiny_video: Path) -> None:
+    world = make_world(tmp_path, MAX_DURATION_SECONDS=2)
+    msg = world.upload(KEY, tiny_video, {"job-id": "job-long"})
+
+    with pytest.raises(BadInput) as caught:
+        world.handler(msg)
+
+    assert caught.value.reason == "duration 3.0 s exceeds MAX_DURATION_SECONDS=2"
+    assert world.segment_keys("job-long") == []
+
+
+def test_in_a_message_with_two_records_the_good_upload_is_chunked_and_the_bad_one_fails(
+    world: World, tmp_path: Path, tiny_video: Path
+) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_bytes(b"not a video\n" * 40)
+    bad_body = json.loads(world.upload("input/notes.txt", text, {"job-id": "job-t"}).body)
+    good_body = json.loads(world.upload(KEY, tiny_video, {"job-id": "job-v"}).body)
+    body = json.dumps({"Records": bad_body["Records"] + good_body["Records"]})
+
+    with pytest.raises(BadInput) as caught:
+        world.handler(message(body))
+
+    assert caught.value.job_id == "job-t"
+    good = world.jobs.get("job-v")
+    assert good is not None and good.status is JobStatus.PROCESSING
+
+
+# Detection --------------------------------------------------------------------------------
+
+
+def test_detect_sends_one_detection_request(world: World, tiny_video: Path) -> None:
+    msg = world.upload(KEY, tiny_video, {"job-id": "job-d", "detect": "true"})
+
+    world.handler(msg)
+    world.handler(msg)  # a duplicate event sends nothing more
+
+    (body,) = world.detection_queue.bodies()
+    request = DetectionRequest.model_validate_json(body)
+    assert (request.job_id, request.source_key) == ("job-d", KEY)
+
+
+def test_detect_without_a_detection_queue_still_chunks(tmp_path: Path, tiny_video: Path) -> None:
+    world = make_world(tmp_path, with_detection_queue=False)
+
+    world.handler(world.upload(KEY, tiny_video, {"job-id": "job-d", "detect": "yes"}))
+
+    job = world.jobs.get("job-d")
+    assert job is not None and job.status is JobStatus.PROCESSING
+    assert len(world.detection_queue) == 0
