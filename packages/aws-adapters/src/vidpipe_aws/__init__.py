@@ -18,7 +18,7 @@ from vidpipe_aws.errors import (
     RetryableAwsError,
 )
 from vidpipe_aws.jobs import InvalidJobUpdateError, JobStore
-from vidpipe_aws.logs import configure_json_logging, emit_metric, log_context
+from vidpipe_aws.logs import bind_log_context, configure_json_logging, emit_metric, log_context
 from vidpipe_aws.provision import ProvisionedStack, ensure_table, provision
 from vidpipe_aws.queue import Queue, ReceivedMessage
 from vidpipe_aws.reassembly import ReassemblyTrigger
@@ -40,6 +40,7 @@ from vidpipe_aws.storage import (
     ObjectStorage,
     ObjectTooLargeError,
 )
+from vidpipe_aws.webhook import NotifyingFailureRecorder, WebhookNotifier
 
 __all__ = [
     "AwsAdapterError",
@@ -70,7 +71,10 @@ __all__ = [
     "S3Storage",
     "SegmentCompletionStore",
     "SqsQueue",
+    "NotifyingFailureRecorder",
     "Unparseable",
+    "WebhookNotifier",
+    "bind_log_context",
     "configure_json_logging",
     "emit_metric",
     "ensure_table",
