@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Create or refresh .venvs/<folder>: the package (editable, with its `test` extra) and its internal
+# dependencies (editable), nothing else, with versions from constraints.txt.
+# Does nothing when the venv was built from the same inputs (see `packages.py stamp`).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/lib.sh
+
+folder=${1:?usage: ensure-venv.sh <package-folder>}
+venv=.venvs/$folder
+stamp_file=$venv/.vidpipe-stamp
+
+want=$(python3 scripts/packages.py stamp "$folder")
+if [[ -x $venv/bin/python && -f $stamp_file && "$(<"$stamp_file")" == "$want" ]]; then
+    exit 0
+fi
+if [[ ! -f packages/$folder/pyproject.toml ]]; then
+    log "packages/$folder/pyproject.toml is missing"
+    exit 1
+fi
+
+ensure_tools
+mkdir -p "$LOCK_DIR"
+exec 9>"$LOCK_DIR/$folder.lock"
+flock 9
+# Someone else may have refreshed it while we waited for the lock.
+want=$(python3 scripts/packages.py stamp "$folder")
+if [[ -x $venv/bin/python && -f $stamp_file && "$(<"$stamp_file")" == "$want" ]]; then
+    exit 0
+fi
+
+requirements=()
+while read -r dep; do
+    [[ -n $dep ]] && requirements+=(-e "packages/$dep")
+done < <(python3 scripts/packages.py deps "$folder")
+requirements+=(-e "packages/$folder[test]")
+
+log "installing $venv"
+rm -f "$stamp_file"
+"$UV" venv -q --allow-existing --python 3.11 "$venv"
+# --exact removes whatever the package no longer declares, so an undeclared import fails its tests.
+"$UV" pip install -q --exact --strict --python "$venv/bin/python" -c constraints.txt "${requirements[@]}"
+printf '%s\n' "$want" >"$stamp_file"

@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+"""The one map of vidpipe's packages and their internal dependencies.
+
+Every script that needs to know which packages exist, or which internal packages a package
+installs beside itself, asks this file; the nx project.json files are generated from it too
+(`python3 scripts/packages.py write-projects`), and `check` fails when they drift.
+
+Standard library only: it runs before any virtual environment exists.
+
+Usage:
+    packages.py list                 folders in dependency order (only those with a pyproject.toml)
+    packages.py all                  every folder in the map, present or not
+    packages.py deps FOLDER          FOLDER's internal dependencies (transitive), in install order
+    packages.py stamp FOLDER         hash of everything that decides what FOLDER's venv holds
+    packages.py external-deps        every external requirement any package declares (lock.sh)
+    packages.py write-projects       (re)write packages/*/project.json from this map
+    packages.py check                exit 1 when a project.json differs from what this map gives,
+                                     or a pyproject.toml declares other internal dependencies
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# folder -> internal folders it depends on (directly). Order matters only for readability;
+# `deps` always returns dependencies before dependents.
+PACKAGES: dict[str, list[str]] = {
+    "shared-types": [],
+    "aws-adapters": ["shared-types"],
+    "ffmpeg-tools": [],
+    "chunking-worker": ["shared-types", "aws-adapters", "ffmpeg-tools"],
+    "video-worker": ["shared-types", "aws-adapters", "ffmpeg-tools"],
+    "media-worker": ["shared-types", "aws-adapters", "ffmpeg-tools"],
+    "cli": [
+        "shared-types",
+        "aws-adapters",
+        "ffmpeg-tools",
+        "chunking-worker",
+        "video-worker",
+        "media-worker",
+    ],
+}
+
+# Bump when the way a venv is built changes, so that every venv is refreshed once.
+VENV_RECIPE_VERSION = "1"
+
+# Internal distributions are named vidpipe-*; they never go into constraints.txt.
+INTERNAL_PREFIX = "vidpipe-"
+
+
+def deps(folder: str) -> list[str]:
+    """Internal dependencies of `folder`, transitively, each listed after its own dependencies."""
+    if folder not in PACKAGES:
+        raise SystemExit(f"unknown package folder: {folder!r} (known: {', '.join(PACKAGES)})")
+    ordered: list[str] = []
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in path:
+            raise SystemExit(f"dependency cycle: {' -> '.join((*path, name))}")
+        for dep in PACKAGES[name]:
+            visit(dep, (*path, name))
+            if dep not in ordered:
+                ordered.append(dep)
+
+    visit(folder, ())
+    return ordered
+
+
+def present() -> list[str]:
+    """Folders that already hold a pyproject.toml, dependencies first."""
+    result: list[str] = []
+    for folder in PACKAGES:
+        for name in [*deps(folder), folder]:
+            if name not in result and (ROOT / "packages" / name / "pyproject.toml").is_file():
+                result.append(name)
+    return result
+
+
+def stamp(folder: str) -> str:
+    """What a venv was built from: the pyproject files it installs, constraints and the recipe."""
+    digest = hashlib.sha256(f"recipe {VENV_RECIPE_VERSION}\n".encode())
+    inputs = [f"packages/{name}/pyproject.toml" for name in [*deps(folder), folder]]
+    inputs.append("constraints.txt")
+    for rel in inputs:
+        path = ROOT / rel
+        digest.update(f"{rel}\n".encode())
+        digest.update(path.read_bytes() if path.is_file() else b"<missing>")
+    return digest.hexdigest()
+
+
+def external_deps() -> list[str]:
+    """Every external requirement (dependencies and every extra) declared by any package."""
+    found: set[str] = set()
+    for folder in PACKAGES:
+        project = _pyproject(folder) or {}
+        requirements = list(project.get("dependencies", []))
+        for extra in project.get("optional-dependencies", {}).values():
+            requirements.extend(extra)
+        for req in requirements:
+            if not _requirement_name(req).startswith(INTERNAL_PREFIX):
+                found.add(req.strip())
+    return sorted(found, key=str.lower)
+
+
+def project_json(folder: str) -> dict[str, object]:
+    """The nx project for one package: run-commands targets, run from the workspace root."""
+    root = f"packages/{folder}"
+    venv = f".venvs/{folder}/bin"
+
+    def run(command: str) -> dict[str, object]:
+        return {
+            "executor": "nx:run-commands",
+            "options": {"command": command, "cwd": "{workspaceRoot}"},
+        }
+
+    return {
+        "$schema": "../../node_modules/nx/schemas/project-schema.json",
+        "name": folder,
+        "projectType": "library",
+        "sourceRoot": f"{root}/src",
+        "tags": ["lang:python"],
+        "implicitDependencies": list(PACKAGES[folder]),
+        "targets": {
+            "install": run(f"bash scripts/ensure-venv.sh {folder}"),
+            "lint": run(f"{venv}/ruff check {root} && {venv}/ruff format --check {root}"),
+            "typecheck": run(
+                f"{venv}/mypy --config-file pyproject.toml"
+                f" --cache-dir .mypy_cache/{folder} {root}/src"
+            ),
+            "test": run(
+                f"{venv}/pytest {root}/tests -c pyproject.toml --rootdir ."
+                f" --junitxml=reports/junit/{folder}.xml"
+                f" -o junit_suite_name={folder}"
+            ),
+        },
+    }
+
+
+def render(folder: str) -> str:
+    return json.dumps(project_json(folder), indent=2) + "\n"
+
+
+def write_projects() -> None:
+    for folder in PACKAGES:
+        path = ROOT / "packages" / folder / "project.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = render(folder)
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path.relative_to(ROOT)}")
+
+
+def _pyproject(folder: str) -> dict[str, Any] | None:
+    path = ROOT / "packages" / folder / "pyproject.toml"
+    if not path.is_file():
+        return None
+    project: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8")).get("project", {})
+    return project
+
+
+def _requirement_name(requirement: str) -> str:
+    name = re.split(r"[\s\[<>=!~;@]", requirement.strip(), maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def check() -> int:
+    """Problems between this map, the project.json files and the packages' pyproject.toml files."""
+    problems: list[str] = []
+    for folder in PACKAGES:
+        path = ROOT / "packages" / folder / "project.json"
+        if not path.is_file() or path.read_text(encoding="utf-8") != render(folder):
+            problems.append(
+                f"packages/{folder}/project.json differs from scripts/packages.py"
+                " (run: python3 scripts/packages.py write-projects)"
+            )
+    folder_of = {
+        _requirement_name(project.get("name", "")): folder
+        for folder in PACKAGES
+        if (project := _pyproject(folder)) is not None
+    }
+    for folder in PACKAGES:
+        project = _pyproject(folder)
+        if project is None:
+            continue
+        declared = {
+            _requirement_name(req)
+            for req in project.get("dependencies", [])
+            if _requirement_name(req).startswith(INTERNAL_PREFIX)
+        }
+        unknown = sorted(name for name in declared if name not in folder_of)
+        mapped = {folder_of[name] for name in declared if name in folder_of}
+        if unknown:
+            problems.append(f"packages/{folder}: unknown internal dependencies {unknown}")
+        if mapped != set(PACKAGES[folder]) and not unknown:
+            problems.append(
+                f"packages/{folder}/pyproject.toml declares {sorted(mapped)},"
+                f" scripts/packages.py says {sorted(PACKAGES[folder])}"
+            )
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
+def main(argv: list[str]) -> int:
+    match argv:
+        case ["list"]:
+            print("\n".join(present()))
+        case ["all"]:
+            print("\n".join(PACKAGES))
+        case ["deps", folder]:
+            print("\n".join(deps(folder)))
+        case ["stamp", folder]:
+            print(stamp(folder))
+        case ["external-deps"]:
+            print("\n".join(external_deps()))
+        case ["write-projects"]:
+            write_projects()
+        case ["check"]:
+            return check()
+        case _:
+            print(__doc__, file=sys.stderr)
+            return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

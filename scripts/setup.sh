@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Prepare this machine for vidpipe; every step is skipped when already done, so it is cheap to
+# repeat. Steps: ffmpeg/ffprobe (apt), node_modules (npm ci), .venvs/_tools (uv), and one venv
+# per package (.venvs/<folder>, refreshed only when its pyproject files or constraints changed).
+# Usage: setup.sh [package-folder...]   (default: every package present)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/lib.sh
+
+if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then
+    log "installing ffmpeg (apt-get)"
+    sudo=()
+    if [[ $(id -u) -ne 0 ]]; then
+        sudo=(sudo)
+    fi
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null
+fi
+
+if ! command -v npm >/dev/null; then
+    log "Node.js 20 or newer (with npm) is needed: see https://nodejs.org"
+    exit 1
+fi
+# npm writes node_modules/.package-lock.json on every install: older than the lockfile = stale.
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+    log "installing node_modules (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error
+fi
+
+ensure_tools
+
+if [[ $# -gt 0 ]]; then
+    folders=("$@")
+else
+    mapfile -t folders < <(python3 scripts/packages.py list)
+fi
+for folder in "${folders[@]}"; do
+    bash scripts/ensure-venv.sh "$folder"
+done
