@@ -2,19 +2,14 @@
 
 Settings are read here, once: VideoSettings, AwsSettings and RunnerSettings from the
 environment (see the README). VIDEO_QUEUE_URL and REASSEMBLY_QUEUE_URL are required.
-The models ENABLED_MODELS picks are loaded before the first message is taken; a model that
-fails to load stops the process (a worker that cannot process is better restarted than idle).
+The models ENABLED_MODELS picks are loaded (with /health/ready answering 503) before the first
+message is taken; a model that fails to load stops the process (a worker that cannot process
+is better restarted than idle).
 """
 
 from __future__ import annotations
 
-from vidpipe_aws import (
-    AwsContext,
-    AwsSettings,
-    RunnerSettings,
-    configure_json_logging,
-    run_worker,
-)
+from vidpipe_aws import AwsContext, AwsSettings, RunnerSettings, run_worker
 from vidpipe_aws.webhook import NotifyingFailureRecorder, WebhookNotifier
 from vidpipe_video.handler import VideoHandler
 from vidpipe_video.models import builtin_registry
@@ -32,12 +27,8 @@ def main() -> int:
     ctx = AwsContext.from_settings(aws)
     queue = ctx.queue(aws.video_queue_url, "VIDEO_QUEUE_URL")
     registry = builtin_registry(settings.ffmpeg_limits()).select(settings.enabled_model_names)
-    # Before loading, so that the load lines (and a load failure) are logged; run_worker
-    # configures the same logging again.
-    configure_json_logging(runner.worker_name, runner.log_level.upper())
     if settings.work_dir is not None:
         settings.work_dir.mkdir(parents=True, exist_ok=True)
-    registry.load_all()
     notifier = WebhookNotifier(settings.callback_url)
     handler = VideoHandler(
         storage=ctx.storage,
@@ -55,6 +46,8 @@ def main() -> int:
             runner,
             failures=NotifyingFailureRecorder(ctx.jobs, notifier),
             ready=lambda: registry.ready,
+            # Models load with the health endpoint already answering 503 on /health/ready.
+            warm_up=registry.load_all,
         )
     finally:
         # Deliver the "failed" webhooks of the last jobs before the process exits.

@@ -23,12 +23,16 @@ def run_worker(
     *,
     failures: JobFailureRecorder | None = None,
     ready: Callable[[], bool] = lambda: True,
+    warm_up: Callable[[], None] | None = None,
 ) -> int:
     """JSON logging, the health endpoint, signal handlers, then run until SIGTERM/SIGINT.
 
     Returns the process exit code (0 after a drained shutdown), so that an entrypoint is
     `raise SystemExit(run_worker(SqsQueue(clients.sqs, url), handle, RunnerSettings()))`.
     Call it from the main thread: signal handlers can only be installed there.
+    `warm_up` (loading models, say) runs after the health endpoint is up, so that a slow load
+    answers 503 on /health/ready instead of refusing connections, and before any receive; a
+    SIGTERM during it makes the runner stop at once.
     """
     configure_json_logging(settings.worker_name, settings.log_level.upper())
     runner = Runner(queue, handler, settings, failures=failures, ready=ready)
@@ -40,6 +44,8 @@ def run_worker(
         health.start()
     runner.install_signal_handlers()
     try:
+        if warm_up is not None:
+            warm_up()
         runner.run()
     finally:
         if health is not None:
