@@ -1,0 +1,40 @@
+"""vidpipe_media: the media-worker joins a job's processed segments into its final outputs.
+
+`MediaHandler` handles one reassembly-queue message (see docs/reassembly-protocol.md);
+`Sweeper` re-requests reassembly of jobs that stalled; `MediaSettings` holds the settings.
+"""
+
+from vidpipe_media.assemble import (
+    THUMBNAIL_WIDTH,
+    JoinedVideo,
+    completions_in_order,
+    download_segments,
+    join_segments,
+)
+from vidpipe_media.errors import BadSegmentError, MediaWorkerError, SegmentsIncompleteError
+from vidpipe_media.handler import CONTENT_TYPES, OUTPUT_NAMES, MediaHandler, Notifier, parse_payload
+from vidpipe_media.metadata import build_metadata, stage_timings
+from vidpipe_media.settings import MediaSettings, default_worker_id
+from vidpipe_media.sweeper import Sweeper, lease_is_live
+
+__all__ = [
+    "CONTENT_TYPES",
+    "OUTPUT_NAMES",
+    "THUMBNAIL_WIDTH",
+    "BadSegmentError",
+    "JoinedVideo",
+    "MediaHandler",
+    "MediaSettings",
+    "MediaWorkerError",
+    "Notifier",
+    "SegmentsIncompleteError",
+    "Sweeper",
+    "build_metadata",
+    "completions_in_order",
+    "default_worker_id",
+    "download_segments",
+    "join_segments",
+    "lease_is_live",
+    "parse_payload",
+    "stage_timings",
+]

@@ -1,0 +1,172 @@
+"""The file work of one reassembly: fetch the processed segments, join them, describe the result.
+
+Everything happens on local disk in a directory the caller owns: segments are streamed down
+from storage, joined by stream copy, and the final video is never read into memory (the
+SHA-256 is computed in chunks).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from vidpipe_aws.errors import NotFoundError
+from vidpipe_aws.logs import emit_metric
+from vidpipe_ffmpeg import (
+    FfmpegFailedError,
+    InvalidMediaError,
+    concat,
+    media_metadata,
+    probe,
+    thumbnail,
+)
+from vidpipe_media.errors import BadSegmentError, SegmentsIncompleteError
+from vidpipe_types import parse_s3_uri
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from vidpipe_aws.completions import SegmentCompletionStore
+    from vidpipe_aws.storage import ObjectStorage
+    from vidpipe_ffmpeg import ProbeResult, ResourceLimits
+    from vidpipe_types import SegmentCompletion
+
+logger = logging.getLogger(__name__)
+
+THUMBNAIL_WIDTH = 320
+#: The `Worker` dimension of this worker's metrics, as the runner sets it.
+WORKER = "media-worker"
+
+
+@dataclass(frozen=True)
+class JoinedVideo:
+    """The local files of a finished job and the facts for metadata.json."""
+
+    final: Path
+    thumbnail: Path
+    media: dict[str, Any]
+
+
+def completions_in_order(
+    completions: SegmentCompletionStore, job_id: str, total: int
+) -> list[SegmentCompletion]:
+    """The completion of every index 0..total-1, in order (the store pages through them).
+
+    SegmentsIncompleteError when any is missing. A record with an index at or beyond `total`
+    cannot belong to this split of the job; it is ignored with a warning.
+    """
+    by_index = {c.segment_index: c for c in completions.list(job_id)}
+    extra = sorted(i for i in by_index if i >= total)
+    if extra:
+        logger.warning("ignoring completions beyond total %d of job %s: %s", total, job_id, extra)
+    missing = [i for i in range(total) if i not in by_index]
+    if missing:
+        raise SegmentsIncompleteError(job_id, missing)
+    return [by_index[i] for i in range(total)]
+
+
+def download_segments(
+    storage: ObjectStorage, completions: Sequence[SegmentCompletion], directory: Path
+) -> list[Path]:
+    """Stream each completion's output segment to `directory`, in index order."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    for completion in completions:
+        bucket, key = parse_s3_uri(completion.output_s3_uri)
+        target = directory / f"{completion.segment_index:05d}.mp4"
+        try:
+            storage.download_file(bucket, key, target)
+        except NotFoundError as exc:
+            raise BadSegmentError(
+                f"{completion.output_s3_uri} does not exist", index=completion.segment_index
+            ) from exc
+        paths.append(target)
+    return paths
+
+
+def join_segments(segments: Sequence[Path], directory: Path, limits: ResourceLimits) -> JoinedVideo:
+    """Concatenate without re-encoding, check that no frame was lost, then make the thumbnail
+    and the media facts. BadSegmentError names a segment that is not a whole video."""
+    expected = [_probe_segment(index, path, limits) for index, path in enumerate(segments)]
+    final = directory / "final.mp4"
+    started = time.monotonic()
+    try:
+        concat(list(segments), final, limits)
+    except InvalidMediaError as exc:
+        raise BadSegmentError(f"cannot join the segments: {exc.reason}") from exc
+    except FfmpegFailedError:
+        _blame_segment(segments, expected, directory, limits)
+        raise
+    emit_metric(
+        "ConcatDuration", (time.monotonic() - started) * 1000, "Milliseconds", Worker=WORKER
+    )
+    probed = probe(final, limits, with_keyframes=False)
+    _check_frame_count(probed, segments, expected, directory, limits)
+    thumb = directory / "thumbnail.jpg"
+    thumbnail(final, thumb, width=THUMBNAIL_WIDTH, probe=probed, limits=limits)
+    media = media_metadata(final, probed, limits=limits)
+    emit_metric("FinalSizeBytes", float(probed.size), "Bytes", Worker=WORKER)
+    return JoinedVideo(final=final, thumbnail=thumb, media=dict(media))
+
+
+def _probe_segment(index: int, path: Path, limits: ResourceLimits) -> int | None:
+    """The segment's frame count from its MP4 index (None when unknown); BadSegmentError when
+    it is not a readable video."""
+    try:
+        probed = probe(path, limits, with_keyframes=False)
+    except InvalidMediaError as exc:
+        raise BadSegmentError(f"not a playable video: {exc.reason}", index=index) from exc
+    return probed.video.frame_count if probed.video else None
+
+
+def _check_frame_count(
+    probed: ProbeResult,
+    segments: Sequence[Path],
+    expected: Sequence[int | None],
+    directory: Path,
+    limits: ResourceLimits,
+) -> None:
+    """The joined video must hold every frame of its segments.
+
+    The concat demuxer does not fail on a segment whose index is intact but whose data is cut
+    short: it ends the output there and exits 0. Counting frames is the only way to notice.
+    """
+    actual = probed.video.frame_count if probed.video else None
+    if actual is None or None in expected:
+        return
+    wanted = sum(count for count in expected if count is not None)
+    if actual == wanted:
+        return
+    _blame_segment(segments, expected, directory, limits)
+    # Every segment reads in full on its own: the join, not the input, differs. Keep the
+    # result (a retry would give the same) but leave a trace.
+    logger.warning("joined video has %d frames, its segments %d", actual, wanted)
+
+
+def _blame_segment(
+    segments: Sequence[Path],
+    expected: Sequence[int | None],
+    directory: Path,
+    limits: ResourceLimits,
+) -> None:
+    """Raise BadSegmentError for the first segment that does not copy whole on its own.
+
+    Runs only after a join went wrong, so the common path stays one ffmpeg run.
+    """
+    check = directory / "segment-check.mp4"
+    for index, (segment, frames) in enumerate(zip(segments, expected, strict=True)):
+        try:
+            concat([segment], check, limits)
+            probed = probe(check, limits, with_keyframes=False)
+        except (InvalidMediaError, FfmpegFailedError) as exc:
+            raise BadSegmentError(f"truncated or corrupt: {exc}", index=index) from exc
+        copied = probed.video.frame_count if probed.video else None
+        if frames is not None and copied is not None and copied < frames:
+            raise BadSegmentError(
+                f"truncated or corrupt: only {copied} of its {frames} frames can be read",
+                index=index,
+            )
+    check.unlink(missing_ok=True)

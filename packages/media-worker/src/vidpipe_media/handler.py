@@ -1,0 +1,234 @@
+"""MediaHandler: one reassembly-queue message -> final.mp4, thumbnail, metadata, completed once.
+
+The steps follow docs/reassembly-protocol.md. What makes the effect happen exactly once is
+the job record, not this code's memory: a lease that expires (so a killed worker never blocks
+a job), outputs written under fixed keys (a second attempt overwrites them with the same video),
+and a `complete` that only the lease owner of a `reassembling` job can win. Only the winner
+sends the "completed" webhook.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic import ValidationError
+
+from vidpipe_aws.logs import bind_log_context, log_context
+from vidpipe_aws.queue import SQS_MAX_VISIBILITY_SECONDS
+from vidpipe_aws.runner.outcomes import BadInput, RetryLater, Unparseable
+from vidpipe_media.assemble import (
+    JoinedVideo,
+    completions_in_order,
+    download_segments,
+    join_segments,
+)
+from vidpipe_media.errors import BadSegmentError, SegmentsIncompleteError
+from vidpipe_media.metadata import build_metadata
+from vidpipe_types import (
+    JobArtifact,
+    JobStatus,
+    ReassemblyPayload,
+    build_job_output_key,
+    utc_now,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from vidpipe_aws.completions import SegmentCompletionStore
+    from vidpipe_aws.jobs import JobStore
+    from vidpipe_aws.queue import ReceivedMessage
+    from vidpipe_aws.storage import ObjectStorage
+    from vidpipe_aws.webhook import WebhookStatus
+    from vidpipe_media.settings import MediaSettings
+    from vidpipe_types import Job
+
+logger = logging.getLogger(__name__)
+
+STAGE = JobStatus.REASSEMBLING.value
+CONTENT_TYPES = {
+    JobArtifact.FINAL: "video/mp4",
+    JobArtifact.THUMBNAIL: "image/jpeg",
+    JobArtifact.METADATA: "application/json",
+}
+#: Keys of `Job.outputs` (and of the webhook's `result.outputs`) for each artifact.
+OUTPUT_NAMES = {
+    JobArtifact.FINAL: "final",
+    JobArtifact.THUMBNAIL: "thumbnail",
+    JobArtifact.METADATA: "metadata",
+}
+
+
+class Notifier(Protocol):
+    """Where job-status webhooks go; `vidpipe_aws.webhook.WebhookNotifier` is one."""
+
+    def notify(
+        self,
+        job_id: str,
+        status: WebhookStatus,
+        *,
+        result: dict[str, Any] | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> None: ...
+
+
+class MediaHandler:
+    """Handles one `ReassemblyPayload` message; safe to call from several threads at once."""
+
+    def __init__(
+        self,
+        storage: ObjectStorage,
+        jobs: JobStore,
+        completions: SegmentCompletionStore,
+        settings: MediaSettings,
+        *,
+        output_bucket: str,
+        notifier: Notifier | None = None,
+        worker_id: str | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._storage = storage
+        self._jobs = jobs
+        self._completions = completions
+        self._settings = settings
+        self._output_bucket = output_bucket
+        self._notifier = notifier
+        self._worker_id = worker_id or settings.worker_id
+        self._clock = clock
+        self._limits = settings.ffmpeg_limits()
+
+    @property
+    def worker_id(self) -> str:
+        return self._worker_id
+
+    def __call__(self, message: ReceivedMessage) -> None:
+        payload = parse_payload(message.body)
+        bind_log_context(job_id=payload.job_id)
+        with log_context(job_id=payload.job_id, stage=STAGE):
+            self._handle(payload)
+
+    def _handle(self, payload: ReassemblyPayload) -> None:
+        job_id = payload.job_id
+        job = self._jobs.get(job_id)
+        if job is None:
+            logger.warning("reassembly requested for unknown job %s: dropped", job_id)
+            return
+        if job.status.is_final:
+            logger.info("job %s is already %s: duplicate reassembly dropped", job_id, job.status)
+            return
+        claimed = self._claim(job_id)
+        if claimed is None:
+            return
+        if claimed.total_segments != payload.total_segments:
+            logger.warning(
+                "job %s has %s segments, the message said %d: using the job's",
+                job_id,
+                claimed.total_segments,
+                payload.total_segments,
+            )
+        try:
+            outputs, joined = self._reassemble(claimed)
+        except SegmentsIncompleteError as exc:
+            # The trigger counted them all, so this should not happen; the lease stays ours
+            # and our own retry takes it back at once.
+            raise RetryLater(str(exc)) from exc
+        except BadSegmentError as exc:
+            raise BadInput(exc.reason, job_id=job_id, stage=STAGE) from exc
+        self._finish(job_id, outputs, joined)
+
+    def _claim(self, job_id: str) -> Job | None:
+        """The job with our lease; None when there is nothing left to do; RetryLater while
+        another worker's lease is live."""
+        claimed = self._jobs.claim_reassembly(job_id, self._worker_id, self._settings.lease_seconds)
+        if claimed is not None:
+            logger.info("reassembly lease of job %s taken by %s", job_id, self._worker_id)
+            return claimed
+        current = self._jobs.get(job_id)
+        if current is None or current.status.is_final:
+            logger.info("job %s finished meanwhile: duplicate reassembly dropped", job_id)
+            return None
+        owner, until = current.reassembly_lease_owner, current.reassembly_lease_until
+        now = self._clock()
+        if owner is not None and until is not None and until > now:
+            # Come back when the lease runs out, not sooner: before then only the owner can
+            # finish the job, and every early receive brings the message closer to the DLQ.
+            remaining = (until - now).total_seconds()
+            raise RetryLater(
+                f"job {job_id} is being reassembled by {owner} for {remaining:.0f} s more",
+                delay_seconds=min(remaining + 1, SQS_MAX_VISIBILITY_SECONDS),
+            )
+        raise RetryLater(
+            f"job {job_id} cannot be reassembled yet (status {current.status}, "
+            f"total_segments {current.total_segments})"
+        )
+
+    def _reassemble(self, job: Job) -> tuple[dict[str, str], JoinedVideo]:
+        total = job.total_segments
+        assert total is not None  # claim_reassembly only succeeds with a known total
+        ordered = completions_in_order(self._completions, job.job_id, total)
+        work_dir = self._settings.work_dir
+        if work_dir is not None:
+            work_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(
+            prefix=f"vidpipe-media-{job.job_id}-", dir=work_dir
+        ) as tmp:
+            directory = Path(tmp)
+            segments = download_segments(self._storage, ordered, directory / "segments")
+            joined = join_segments(segments, directory, self._limits)
+            document = build_metadata(
+                job, joined.media, segment_count=total, completed_at=self._clock()
+            )
+            metadata = directory / "metadata.json"
+            metadata.write_text(json.dumps(document, indent=2, sort_keys=True), encoding="utf-8")
+            files = {
+                JobArtifact.FINAL: joined.final,
+                JobArtifact.THUMBNAIL: joined.thumbnail,
+                JobArtifact.METADATA: metadata,
+            }
+            outputs: dict[str, str] = {}
+            for artifact, path in files.items():
+                key = build_job_output_key(job.job_id, artifact)
+                self._storage.upload_file(
+                    path, self._output_bucket, key, content_type=CONTENT_TYPES[artifact]
+                )
+                outputs[OUTPUT_NAMES[artifact]] = key
+        return outputs, joined
+
+    def _finish(self, job_id: str, outputs: dict[str, str], joined: JoinedVideo) -> None:
+        if not self._jobs.complete(job_id, self._worker_id, outputs):
+            # Our lease ran out and another worker took the job over; its `complete` is the
+            # one that counts, and it sends the webhook.
+            logger.warning(
+                "job %s was completed by another worker; outputs left as they are", job_id
+            )
+            return
+        media = joined.media
+        logger.info(
+            "job %s completed",
+            job_id,
+            extra={"outputs": outputs, "size_bytes": media.get("size_bytes")},
+        )
+        if self._notifier is not None:
+            self._notifier.notify(
+                job_id,
+                "completed",
+                result={
+                    "outputs": outputs,
+                    "duration": media.get("duration"),
+                    "size_bytes": media.get("size_bytes"),
+                    "sha256": media.get("sha256"),
+                },
+            )
+
+
+def parse_payload(body: str) -> ReassemblyPayload:
+    """The message's ReassemblyPayload; Unparseable when it is anything else."""
+    try:
+        return ReassemblyPayload.model_validate_json(body)
+    except ValidationError as exc:
+        raise Unparseable(f"not a ReassemblyPayload: {exc.errors()[0]['msg']}") from exc

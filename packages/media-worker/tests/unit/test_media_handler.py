@@ -1,0 +1,306 @@
+"""MediaHandler on in-memory stores and real ffmpeg over real (small) segments."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from media_support import OUTPUT_BUCKET, World, message
+
+from vidpipe_aws.fakes import InMemoryObjectStorage
+from vidpipe_aws.queue import ReceivedMessage
+from vidpipe_aws.runner.outcomes import BadInput, RetryLater, Unparseable
+from vidpipe_ffmpeg import probe
+from vidpipe_media import MediaHandler
+from vidpipe_types import JobStatus, build_job_output_key
+
+JOB = "job-1"
+KEYS = {
+    "final": build_job_output_key(JOB, "final.mp4"),
+    "thumbnail": build_job_output_key(JOB, "thumbnail.jpg"),
+    "metadata": build_job_output_key(JOB, "metadata.json"),
+}
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> World:
+    return World(tmp_path / "work")
+
+
+def output_keys(world: World) -> set[str]:
+    """The job's artifacts in the output bucket (its processed segments left out)."""
+    keys = world.storage.list_keys(OUTPUT_BUCKET, f"jobs/{JOB}/")
+    return {key for key in keys if "/segments/" not in key}
+
+
+def test_happy_path_uploads_outputs_completes_once_and_notifies_once(
+    world: World, bikes_segments: list[Path], tmp_path: Path
+) -> None:
+    world.ready_job(JOB, bikes_segments)
+
+    world.handler("worker-a")(message(JOB, len(bikes_segments)))
+
+    job = world.job(JOB)
+    assert job.status is JobStatus.COMPLETED
+    assert job.outputs == KEYS
+    assert job.reassembly_lease_owner is None
+    assert output_keys(world) == set(KEYS.values())
+    assert world.storage.head(OUTPUT_BUCKET, KEYS["final"]).content_type == "video/mp4"
+    assert world.storage.head(OUTPUT_BUCKET, KEYS["thumbnail"]).content_type == "image/jpeg"
+    assert world.storage.head(OUTPUT_BUCKET, KEYS["metadata"]).content_type == "application/json"
+
+    final = tmp_path / "final.mp4"
+    world.storage.download_file(OUTPUT_BUCKET, KEYS["final"], final)
+    probed = probe(final, with_keyframes=False)
+    assert probed.video is not None and probed.video.frame_count == 250
+    metadata = json.loads(world.storage.get_bytes(OUTPUT_BUCKET, KEYS["metadata"]))
+    assert metadata["size_bytes"] == final.stat().st_size == probed.size
+    assert metadata["duration"] == pytest.approx(10.0, abs=0.04)
+    assert (metadata["width"], metadata["height"], metadata["codec"]) == (640, 272, "h264")
+    assert metadata["job_id"] == JOB and metadata["segment_count"] == len(bikes_segments)
+    assert metadata["mode"] == "passthrough" and metadata["source_key"] == f"input/{JOB}.mp4"
+    assert metadata["created_at"] == "2026-03-01T12:00:00.000000Z"
+    assert metadata["timings_seconds"] == {
+        "created": 1.0,
+        "chunking": 1.0,
+        "processing": 3.0,
+        "reassembling": 0.0,
+        "total": 5.0,
+    }
+    assert world.storage.get_bytes(OUTPUT_BUCKET, KEYS["thumbnail"])[:2] == b"\xff\xd8"
+
+    assert len(world.notifier.events) == 1
+    event = world.notifier.events[0]
+    assert (event["job_id"], event["status"], event["error"]) == (JOB, "completed", None)
+    assert event["result"] == {
+        "outputs": KEYS,
+        "duration": metadata["duration"],
+        "size_bytes": metadata["size_bytes"],
+        "sha256": metadata["sha256"],
+    }
+    assert list(world.work_dir.iterdir()) == []  # the per-message temp dir is gone
+
+
+def test_duplicate_message_after_completion_is_dropped_without_a_second_webhook(
+    world: World, bikes_segments: list[Path]
+) -> None:
+    world.ready_job(JOB, bikes_segments)
+    world.handler("worker-a")(message(JOB, len(bikes_segments)))
+    completed = world.job(JOB)
+    world.clock.advance(5)
+
+    world.handler("worker-b")(message(JOB, len(bikes_segments), reason="chunking", n=2))
+    world.handler("worker-a")(message(JOB, len(bikes_segments), reason="sweeper", n=3))
+
+    assert world.job(JOB) == completed
+    assert len(world.notifier.events) == 1
+
+
+def test_a_live_lease_of_another_worker_means_retry_when_it_runs_out(
+    world: World, bikes_segments: list[Path]
+) -> None:
+    world.ready_job(JOB, bikes_segments)
+    assert world.jobs.claim_reassembly(JOB, "worker-a", 900) is not None
+    world.clock.advance(300)
+
+    with pytest.raises(RetryLater) as raised:
+        world.handler("worker-b")(message(JOB, len(bikes_segments)))
+
+    assert raised.value.delay_seconds == pytest.approx(601)
+    assert "worker-a" in raised.value.reason
+    job = world.job(JOB)
+    assert job.status is JobStatus.REASSEMBLING and job.reassembly_lease_owner == "worker-a"
+    assert output_keys(world) == set()
+    assert world.notifier.events == []
+
+
+def test_an_expired_lease_is_taken_over_and_the_job_completed(
+    world: World, bikes_segments: list[Path]
+) -> None:
+    world.ready_job(JOB, bikes_segments)
+    assert world.jobs.claim_reassembly(JOB, "worker-a", 900) is not None
+    world.clock.advance(901)
+
+    world.handler("worker-b")(message(JOB, len(bikes_segments)))
+
+    job = world.job(JOB)
+    assert job.status is JobStatus.COMPLETED and job.outputs == KEYS
+    assert [e["status"] for e in world.notifier.events] == ["completed"]
+
+
+class FailingStorage(InMemoryObjectStorage):
+    """Dies once on the upload of a key ending in `fail_on`, or runs `hook` there instead."""
+
+    def __init__(self, fail_on: str) -> None:
+        super().__init__()
+        self.fail_on = fail_on
+        self.armed = True
+        self.hook: object = None
+
+    def _upload_file(self, path, bucket, key, content_type, metadata):  # type: ignore[no-untyped-def]
+        if self.armed and key.endswith(self.fail_on):
+            self.armed = False
+            if callable(self.hook):
+                self.hook()
+            else:
+                raise ConnectionResetError("worker killed mid-upload")
+        super()._upload_file(path, bucket, key, content_type, metadata)
+
+
+def test_crash_after_final_upload_is_completed_exactly_once_after_lease_expiry(
+    tmp_path: Path, bikes_segments: list[Path]
+) -> None:
+    world = World(tmp_path / "work", storage=FailingStorage("metadata.json"))
+    world.ready_job(JOB, bikes_segments)
+    first = message(JOB, len(bikes_segments))
+
+    with pytest.raises(ConnectionResetError):
+        world.handler("worker-a")(first)
+    job = world.job(JOB)
+    assert job.status is JobStatus.REASSEMBLING and job.reassembly_lease_owner == "worker-a"
+    assert KEYS["final"] in output_keys(world) and KEYS["metadata"] not in output_keys(world)
+    assert list(world.work_dir.iterdir()) == []  # cleaned up on the way out too
+
+    # The redelivered message reaches another worker while worker-a's lease is live ...
+    world.clock.advance(60)
+    with pytest.raises(RetryLater):
+        world.handler("worker-b")(first)
+    # ... and again after it ran out.
+    world.clock.advance(900)
+    world.handler("worker-b")(first)
+
+    job = world.job(JOB)
+    assert job.status is JobStatus.COMPLETED and job.outputs == KEYS
+    assert output_keys(world) == set(KEYS.values())
+    assert len(world.notifier.events) == 1
+    # A late duplicate changes nothing.
+    world.handler("worker-a")(first)
+    assert world.job(JOB) == job and len(world.notifier.events) == 1
+
+
+def test_a_worker_whose_lease_was_taken_over_does_not_complete_or_notify(
+    tmp_path: Path, bikes_segments: list[Path]
+) -> None:
+    storage = FailingStorage("metadata.json")
+    world = World(tmp_path / "work", storage=storage)
+    world.ready_job(JOB, bikes_segments)
+
+    def slow_upload() -> None:
+        # worker-a stalls past its lease; worker-b takes the job over and finishes first.
+        world.clock.advance(901)
+        world.handler("worker-b")(message(JOB, len(bikes_segments), n=2))
+
+    storage.hook = slow_upload
+    world.handler("worker-a")(message(JOB, len(bikes_segments)))
+
+    job = world.job(JOB)
+    assert job.status is JobStatus.COMPLETED and job.outputs == KEYS
+    assert len(world.notifier.events) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "not json",
+        "[]",
+        '{"job_id": "j1"}',
+        '{"job_id": "../x", "total_segments": 1, "reason": "completion"}',
+        '{"job_id": "j1", "total_segments": 1, "reason": "completion", "extra": 1}',
+    ],
+)
+def test_a_message_that_is_not_a_reassembly_payload_is_unparseable(world: World, body: str) -> None:
+    with pytest.raises(Unparseable):
+        world.handler("worker-a")(ReceivedMessage("m", "r", body, 1))
+
+
+def test_an_unknown_job_is_dropped(world: World) -> None:
+    world.handler("worker-a")(message("nobody", 3))
+    assert world.jobs.get("nobody") is None and world.notifier.events == []
+
+
+def test_a_failed_job_is_dropped(world: World, bikes_segments: list[Path]) -> None:
+    world.ready_job(JOB, bikes_segments)
+    assert world.jobs.fail(JOB, "processing", "bad segment")
+    failed = world.job(JOB)
+
+    world.handler("worker-a")(message(JOB, len(bikes_segments)))
+
+    assert world.job(JOB) == failed and output_keys(world) == set()
+
+
+def test_missing_completions_mean_retry_later(world: World, bikes_segments: list[Path]) -> None:
+    world.add_job(JOB, total=len(bikes_segments))
+    world.add_processed(JOB, bikes_segments, range(len(bikes_segments) - 1))
+
+    with pytest.raises(RetryLater, match=r"segment\(s\) 3"):
+        world.handler("worker-a")(message(JOB, len(bikes_segments)))
+
+    # The lease stays with this worker, whose retry takes it back at once.
+    world.add_processed(JOB, bikes_segments, range(len(bikes_segments) - 1, len(bikes_segments)))
+    world.handler("worker-a")(message(JOB, len(bikes_segments)))
+    assert world.job(JOB).status is JobStatus.COMPLETED
+
+
+def test_a_job_without_a_total_cannot_be_claimed_yet(world: World) -> None:
+    world.add_job(JOB)
+    with pytest.raises(RetryLater, match="cannot be reassembled yet") as raised:
+        world.handler("worker-a")(message(JOB, 4))
+    assert raised.value.delay_seconds is None  # the runner's backoff
+    assert world.job(JOB).status is JobStatus.PROCESSING
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        # Its index (moov, at the front) intact, its frames cut short: ffmpeg's concat ends
+        # the output there and exits 0, so only the frame count shows it.
+        (lambda data: data[:4000], "output segment 2: truncated or corrupt"),
+        (lambda data: b"\0" * 4000, "output segment 2: not a playable video"),
+    ],
+    ids=["truncated", "garbage"],
+)
+def test_a_corrupt_segment_is_bad_input_naming_it(
+    world: World,
+    bikes_segments: list[Path],
+    tmp_path: Path,
+    damage: Callable[[bytes], bytes],
+    reason: str,
+) -> None:
+    corrupt = tmp_path / "corrupt.mp4"
+    corrupt.write_bytes(damage(bikes_segments[2].read_bytes()))
+    segments = [*bikes_segments[:2], corrupt, *bikes_segments[3:]]
+    world.ready_job(JOB, segments)
+
+    with pytest.raises(BadInput) as raised:
+        world.handler("worker-a")(message(JOB, len(segments)))
+
+    assert raised.value.job_id == JOB and raised.value.stage == "reassembling"
+    assert raised.value.reason.startswith(reason)
+    assert output_keys(world) == set() and world.notifier.events == []
+
+
+def test_a_missing_segment_object_is_bad_input(world: World, bikes_segments: list[Path]) -> None:
+    world.ready_job(JOB, bikes_segments)
+    world.storage.delete(OUTPUT_BUCKET, f"jobs/{JOB}/segments/1.mp4")
+
+    with pytest.raises(BadInput, match="output segment 1: .* does not exist"):
+        world.handler("worker-a")(message(JOB, len(bikes_segments)))
+
+
+def test_the_job_total_wins_over_the_message(world: World, bikes_segments: list[Path]) -> None:
+    world.ready_job(JOB, bikes_segments)
+    world.handler("worker-a")(message(JOB, 99))
+    assert world.job(JOB).status is JobStatus.COMPLETED
+    metadata = json.loads(world.storage.get_bytes(OUTPUT_BUCKET, KEYS["metadata"]))
+    assert metadata["segment_count"] == len(bikes_segments)
+
+
+def test_worker_id_comes_from_settings_unless_given(world: World) -> None:
+    settings = world.settings(worker_id="from-settings")
+    handler = MediaHandler(
+        world.storage, world.jobs, world.completions, settings, output_bucket=OUTPUT_BUCKET
+    )
+    assert handler.worker_id == "from-settings"
+    assert world.handler("explicit").worker_id == "explicit"
