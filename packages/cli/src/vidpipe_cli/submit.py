@@ -1,0 +1,84 @@
+"""Submitting a video: an upload under `input/` whose object metadata carries the job's id and
+options. The upload's S3 event starts the job; nothing else is called."""
+
+from __future__ import annotations
+
+import mimetypes
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from vidpipe_cli.errors import UsageError
+from vidpipe_types import (
+    INPUT_PREFIX,
+    JOB_ID_METADATA_KEY,
+    JobOptions,
+    is_input_key,
+    is_valid_job_id,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from vidpipe_cli.target import Target
+
+
+@dataclass(frozen=True)
+class Submission:
+    job_id: str
+    bucket: str
+    key: str
+    options: JobOptions
+
+
+def new_job_id() -> str:
+    return f"job-{uuid.uuid4().hex[:16]}"
+
+
+def input_key_for(path: Path, key: str | None = None) -> str:
+    """`input/<file name>` unless `key` is given; either must be a valid key under input/."""
+    chosen = key if key is not None else f"{INPUT_PREFIX}{path.name}"
+    if not is_input_key(chosen):
+        raise UsageError(
+            f"cannot upload to {chosen!r}: the key must be under {INPUT_PREFIX!r}, at most 1024 "
+            "bytes, with no empty, '.' or '..' parts"
+        )
+    return chosen
+
+
+def submit_file(
+    target: Target,
+    path: Path,
+    *,
+    options: JobOptions | None = None,
+    job_id: str | None = None,
+    key: str | None = None,
+) -> Submission:
+    """Upload `path` to the input bucket as a new job and return what was submitted.
+
+    A given `job_id` must be unused: the chunking-worker treats a second upload with the same
+    id as the same job, so it would never run again.
+    """
+    if not path.is_file():
+        raise UsageError(f"{path} is not a file")
+    options = options or JobOptions()
+    object_key = input_key_for(path, key)
+    if job_id is None:
+        job_id = new_job_id()
+    elif not is_valid_job_id(job_id):
+        raise UsageError(
+            f"invalid job id {job_id!r}: use 1-64 letters, digits, '_' or '-', "
+            "starting with a letter or digit"
+        )
+    elif target.jobs.get(job_id) is not None:
+        raise UsageError(f"job {job_id} already exists: choose another --job-id")
+    metadata = {JOB_ID_METADATA_KEY: job_id, **options.to_metadata()}
+    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    target.storage.upload_file(
+        path,
+        target.names.input_bucket,
+        object_key,
+        content_type=content_type,
+        metadata=metadata,
+    )
+    return Submission(job_id, target.names.input_bucket, object_key, options)

@@ -1,0 +1,47 @@
+from datetime import UTC, datetime, timedelta
+
+from vidpipe_cli.follow import describe_stage, segments_text
+from vidpipe_cli.summary import job_seconds, stage_timings
+from vidpipe_types import Job, JobOptions, JobStatus
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _job(**stamps: float) -> Job:
+    job = Job.new("j1", "in", "input/a.mp4", JobOptions(), T0)
+    stage_timestamps = {name: T0 + timedelta(seconds=s) for name, s in stamps.items()}
+    return job.model_copy(update={"stage_timestamps": stage_timestamps})
+
+
+def test_each_stage_lasts_until_the_next_recorded_one():
+    job = _job(created=0, chunking=0.5, processing=2, reassembling=5, completed=6.25)
+
+    assert stage_timings(job) == [
+        ("created", 0.5),
+        ("chunking", 1.5),
+        ("processing", 3.0),
+        ("reassembling", 1.25),
+    ]
+    assert job_seconds(job) == 6.25
+
+
+def test_a_failed_job_is_timed_up_to_its_failure():
+    job = _job(created=0, chunking=1, failed=3)
+
+    assert stage_timings(job) == [("created", 1.0), ("chunking", 2.0)]
+    assert job_seconds(job) == 3.0
+
+
+def test_unfinished_job_has_no_total():
+    assert job_seconds(_job(created=0, chunking=1)) is None
+
+
+def test_progress_texts():
+    job = _job(created=0).model_copy(
+        update={"status": JobStatus.PROCESSING, "total_segments": 4, "completed_segments": 1}
+    )
+
+    assert describe_stage(None).startswith("uploaded")
+    assert describe_stage(job) == "processing segments"
+    assert segments_text(job) == "1/4 segments"
+    assert segments_text(None) == ""
