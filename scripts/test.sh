@@ -22,7 +22,7 @@ fi
 rm -rf reports/junit
 export NX_NO_CLOUD=true NX_DAEMON=false
 # Plain pytest output in logs (CI, files); colours on a terminal.
-[[ -t 1 ]] || export PY_COLORS=0 NO_COLOR=1 FORCE_COLOR=0
+[[ -t 1 ]] || export PY_COLORS=0 NO_COLOR=1
 status=0
 npx --no-install nx "${nx_command[@]}" -t lint typecheck test --parallel="${NX_PARALLEL:-2}" --outputStyle=static || status=$?
 

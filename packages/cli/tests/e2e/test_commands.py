@@ -19,7 +19,9 @@ COMMAND_TIMEOUT = 240
 
 
 def _env(tmp_path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "VIDPIPE_"))}
+    # FORCE_COLOR (whatever its value) makes rich draw for a terminal: the test reads plain text.
+    skipped = ("AWS_", "VIDPIPE_", "FORCE_COLOR")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(skipped)}
     # A wide terminal: rich would otherwise shorten paths and ids in tables.
     return {**env, "COLUMNS": "200", "VIDPIPE_LOCAL_ENV": str(tmp_path / "local.env"), **extra}
 
