@@ -63,3 +63,14 @@ def test_a_failing_warm_up_stops_the_worker() -> None:
 
     with pytest.raises(RuntimeError, match="weights not found"):
         run_worker(queue, _never_called, make_settings(), warm_up=warm_up)
+
+
+def test_for_worker_names_the_worker_unless_the_environment_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from vidpipe_aws.runner import RunnerSettings
+
+    monkeypatch.delenv("WORKER_NAME", raising=False)
+    assert RunnerSettings.for_worker("chunking").worker_name == "chunking"
+    monkeypatch.setenv("WORKER_NAME", "chunking-7")
+    assert RunnerSettings.for_worker("chunking").worker_name == "chunking-7"

@@ -16,9 +16,7 @@ from vidpipe_chunking.settings import ChunkingSettings
 def main() -> int:
     settings = ChunkingSettings()
     aws = AwsSettings()
-    runner = RunnerSettings()
-    if "worker_name" not in runner.model_fields_set:
-        runner = runner.model_copy(update={"worker_name": STAGE})
+    runner = RunnerSettings.for_worker(STAGE)
     ctx = AwsContext.from_settings(aws)
     queue = ctx.queue(aws.chunking_queue_url, "CHUNKING_QUEUE_URL")
     detection_queue = (

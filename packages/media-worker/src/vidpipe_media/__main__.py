@@ -17,9 +17,7 @@ from vidpipe_media.sweeper import Sweeper
 def main() -> int:
     settings = MediaSettings()
     aws_settings = AwsSettings()
-    runner_settings = RunnerSettings()
-    if "worker_name" not in runner_settings.model_fields_set:
-        runner_settings = runner_settings.model_copy(update={"worker_name": WORKER})
+    runner_settings = RunnerSettings.for_worker(WORKER)
     context = AwsContext.from_settings(aws_settings)
     queue = context.queue(aws_settings.reassembly_queue_url, "REASSEMBLY_QUEUE_URL")
     notifier = WebhookNotifier(settings.callback_url)

@@ -21,9 +21,7 @@ WORKER_NAME = "video-worker"
 def main() -> int:
     settings = VideoSettings()
     aws = AwsSettings()
-    runner = RunnerSettings()
-    if "worker_name" not in runner.model_fields_set:
-        runner = runner.model_copy(update={"worker_name": WORKER_NAME})
+    runner = RunnerSettings.for_worker(WORKER_NAME)
     ctx = AwsContext.from_settings(aws)
     queue = ctx.queue(aws.video_queue_url, "VIDEO_QUEUE_URL")
     registry = builtin_registry(settings.ffmpeg_limits()).select(settings.enabled_model_names)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -12,6 +14,14 @@ class RunnerSettings(BaseSettings):
     """How a worker polls, retries and shuts down. Seconds may be fractional where SQS allows."""
 
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    @classmethod
+    def for_worker(cls, default_name: str) -> Self:
+        """Settings from the environment, named `default_name` unless WORKER_NAME says else."""
+        settings = cls()
+        if "worker_name" in settings.model_fields_set:
+            return settings
+        return settings.model_copy(update={"worker_name": default_name})
 
     worker_name: str = Field(default="worker", min_length=1, validation_alias="WORKER_NAME")
     max_concurrent_jobs: int = Field(default=2, ge=1, validation_alias="MAX_CONCURRENT_JOBS")
