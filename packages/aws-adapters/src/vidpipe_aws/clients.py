@@ -32,9 +32,12 @@ class AwsClients:
     dynamodb: DynamoDBClient
 
     @classmethod
-    def from_settings(cls, settings: AwsSettings) -> AwsClients:
-        session = boto3.session.Session(region_name=settings.region)
-        kwargs: dict[str, Any] = {"config": _BOTO_CONFIG}
+    def from_settings(
+        cls, settings: AwsSettings, *, session: boto3.session.Session | None = None
+    ) -> AwsClients:
+        """Clients for `settings`; `session` carries explicit credentials (the local stack's)."""
+        session = session or boto3.session.Session(region_name=settings.region)
+        kwargs: dict[str, Any] = {"config": _BOTO_CONFIG, "region_name": settings.region}
         if settings.endpoint_url:
             kwargs["endpoint_url"] = settings.endpoint_url
         return cls(

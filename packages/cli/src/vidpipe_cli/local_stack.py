@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import boto3
-from botocore.config import Config
 
 from vidpipe_aws import AwsClients, AwsSettings, ProvisionedStack, provision
 from vidpipe_cli._launch_env import LAUNCHER_MODULE, PARENT_PID_VARIABLE
@@ -67,13 +66,6 @@ LOCAL_RUNNER_ENV: dict[str, str] = {
     "BACKOFF_MAX_SECONDS": "30",
     "PYTHONUNBUFFERED": "1",
 }
-
-_CLIENT_CONFIG = Config(
-    retries={"max_attempts": 5, "mode": "standard"},
-    connect_timeout=5,
-    read_timeout=30,
-    max_pool_connections=32,
-)
 
 
 @dataclass(frozen=True)
@@ -116,12 +108,8 @@ def local_clients(endpoint_url: str, region: str) -> AwsClients:
         aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
         region_name=region,
     )
-    kwargs: dict[str, Any] = {"endpoint_url": endpoint_url, "config": _CLIENT_CONFIG}
-    return AwsClients(
-        s3=session.client("s3", **kwargs),
-        sqs=session.client("sqs", **kwargs),
-        dynamodb=session.client("dynamodb", **kwargs),
-    )
+    settings = AwsSettings(AWS_REGION=region, AWS_ENDPOINT_URL=endpoint_url)
+    return AwsClients.from_settings(settings, session=session)
 
 
 class EmbeddedAws:
@@ -160,6 +148,22 @@ class EmbeddedAws:
         if self._server is not None:
             self._server.stop()
             self._server = None
+
+    def interrupt(self) -> None:
+        """Stop serving for a while (connections are refused) but keep the port and the state:
+        moto's backends live in this process, not in the server thread. For outage tests."""
+        if self._server is None:
+            raise LocalStackError("the embedded AWS is not running")
+        self._port = self._server.get_host_and_port()[1]
+        self.stop()
+
+    def resume(self) -> None:
+        """Serve again on the port `interrupt` left, with every resource as it was."""
+        from moto.server import ThreadedMotoServer
+
+        server = ThreadedMotoServer(ip_address=self._host, port=self._port, verbose=False)
+        server.start()
+        self._server = server
 
 
 def _health_port(line: str) -> int | None:
@@ -304,6 +308,21 @@ class WorkerProcess:
     def kill(self) -> None:
         if self.alive and self._process is not None:
             self._process.kill()
+
+    def restart(self, *, wait_ready_until: float | None = None) -> None:
+        """Start the process again after it exited (as ECS replaces a stopped task); the
+        same name, environment and sink. With a deadline, wait until it is ready."""
+        if self.alive:
+            raise LocalStackError(f"{self.name}-worker is still running")
+        if self._reader is not None:
+            self._reader.join(5)
+        if self._process is not None and self._process.stdout is not None:
+            self._process.stdout.close()
+        self.health_port = None
+        self._port_seen.clear()
+        self.start()
+        if wait_ready_until is not None:
+            self.wait_ready(wait_ready_until)
 
 
 class LocalStack:
@@ -456,6 +475,14 @@ class LocalStack:
         # A profile in the caller's environment would beat the fake keys in some set-ups.
         env.pop("AWS_PROFILE", None)
         return env
+
+    def interrupt_aws(self) -> None:
+        """Make the AWS endpoint refuse connections, keeping its state (outage tests)."""
+        self._aws.interrupt()
+
+    def resume_aws(self) -> None:
+        """Serve the AWS endpoint again after `interrupt_aws`, on the same port."""
+        self._aws.resume()
 
     def check_workers(self) -> None:
         """Raise WorkerExitedError when a worker process has exited."""
