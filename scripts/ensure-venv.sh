@@ -14,8 +14,9 @@ want=$(python3 scripts/packages.py stamp "$folder")
 if [[ -x $venv/bin/python && -f $stamp_file && "$(<"$stamp_file")" == "$want" ]]; then
     exit 0
 fi
-if [[ ! -f packages/$folder/pyproject.toml ]]; then
-    log "packages/$folder/pyproject.toml is missing"
+project_root=$(python3 scripts/packages.py root "$folder")
+if [[ ! -f $project_root/pyproject.toml ]]; then
+    log "$project_root/pyproject.toml is missing"
     exit 1
 fi
 
@@ -31,9 +32,9 @@ fi
 
 requirements=()
 while read -r dep; do
-    [[ -n $dep ]] && requirements+=(-e "packages/$dep")
+    [[ -n $dep ]] && requirements+=(-e "$(python3 scripts/packages.py root "$dep")")
 done < <(python3 scripts/packages.py deps "$folder")
-requirements+=(-e "packages/$folder[test]")
+requirements+=(-e "$project_root[test]")
 
 log "installing $venv"
 rm -f "$stamp_file"

@@ -11,9 +11,10 @@ Usage:
     packages.py list                 folders in dependency order (only those with a pyproject.toml)
     packages.py all                  every folder in the map, present or not
     packages.py deps FOLDER          FOLDER's internal dependencies (transitive), in install order
+    packages.py root FOLDER          where FOLDER lives, relative to the repository root
     packages.py stamp FOLDER         hash of everything that decides what FOLDER's venv holds
     packages.py external-deps        every external requirement any package declares (lock.sh)
-    packages.py write-projects       (re)write packages/*/project.json from this map
+    packages.py write-projects       (re)write every project.json from this map
     packages.py check                exit 1 when a project.json differs from what this map gives,
                                      or a pyproject.toml declares other internal dependencies
 """
@@ -25,6 +26,7 @@ import json
 import re
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,13 +49,25 @@ PACKAGES: dict[str, list[str]] = {
         "video-worker",
         "media-worker",
     ],
+    # The deployable AWS stack (CDK): it reads the resource topology and the settings' env names.
+    "infra": ["shared-types", "aws-adapters"],
 }
+
+# Folders that do not live under packages/.
+ROOTS: dict[str, str] = {"infra": "infra"}
 
 # Bump when the way a venv is built changes, so that every venv is refreshed once.
 VENV_RECIPE_VERSION = "1"
 
 # Internal distributions are named vidpipe-*; they never go into constraints.txt.
 INTERNAL_PREFIX = "vidpipe-"
+
+
+def root(folder: str) -> str:
+    """Where `folder`'s project lives, relative to the repository root."""
+    if folder not in PACKAGES:
+        raise SystemExit(f"unknown package folder: {folder!r} (known: {', '.join(PACKAGES)})")
+    return ROOTS.get(folder, f"packages/{folder}")
 
 
 def deps(folder: str) -> list[str]:
@@ -79,7 +93,7 @@ def present() -> list[str]:
     result: list[str] = []
     for folder in PACKAGES:
         for name in [*deps(folder), folder]:
-            if name not in result and (ROOT / "packages" / name / "pyproject.toml").is_file():
+            if name not in result and (ROOT / root(name) / "pyproject.toml").is_file():
                 result.append(name)
     return result
 
@@ -87,7 +101,7 @@ def present() -> list[str]:
 def stamp(folder: str) -> str:
     """What a venv was built from: the pyproject files it installs, constraints and the recipe."""
     digest = hashlib.sha256(f"recipe {VENV_RECIPE_VERSION}\n".encode())
-    inputs = [f"packages/{name}/pyproject.toml" for name in [*deps(folder), folder]]
+    inputs = [f"{root(name)}/pyproject.toml" for name in [*deps(folder), folder]]
     inputs.append("constraints.txt")
     for rel in inputs:
         path = ROOT / rel
@@ -112,8 +126,9 @@ def external_deps() -> list[str]:
 
 def project_json(folder: str) -> dict[str, object]:
     """The nx project for one package: run-commands targets, run from the workspace root."""
-    root = f"packages/{folder}"
+    project_root = root(folder)
     venv = f".venvs/{folder}/bin"
+    depth = "../" * (project_root.count("/") + 1)
 
     def run(command: str) -> dict[str, object]:
         return {
@@ -121,27 +136,65 @@ def project_json(folder: str) -> dict[str, object]:
             "options": {"command": command, "cwd": "{workspaceRoot}"},
         }
 
+    targets: dict[str, dict[str, object]] = {
+        "install": run(f"bash scripts/ensure-venv.sh {folder}"),
+        "lint": run(
+            f"{venv}/ruff check {project_root} && {venv}/ruff format --check {project_root}"
+        ),
+        "typecheck": run(
+            f"{venv}/mypy --config-file pyproject.toml"
+            f" --cache-dir .mypy_cache/{folder} {project_root}/src"
+        ),
+        "test": run(
+            f"{venv}/pytest {project_root}/tests -c pyproject.toml --rootdir ."
+            f" --junitxml=reports/junit/{folder}.xml"
+            f" -o junit_suite_name={folder}"
+        ),
+    }
+    if folder == "infra":
+        targets.update(_infra_targets(run))
     return {
-        "$schema": "../../node_modules/nx/schemas/project-schema.json",
+        "$schema": f"{depth}node_modules/nx/schemas/project-schema.json",
         "name": folder,
-        "projectType": "library",
-        "sourceRoot": f"{root}/src",
+        "projectType": "application" if folder == "infra" else "library",
+        "sourceRoot": f"{project_root}/src",
         "tags": ["lang:python"],
         "implicitDependencies": list(PACKAGES[folder]),
-        "targets": {
-            "install": run(f"bash scripts/ensure-venv.sh {folder}"),
-            "lint": run(f"{venv}/ruff check {root} && {venv}/ruff format --check {root}"),
-            "typecheck": run(
-                f"{venv}/mypy --config-file pyproject.toml"
-                f" --cache-dir .mypy_cache/{folder} {root}/src"
-            ),
-            "test": run(
-                f"{venv}/pytest {root}/tests -c pyproject.toml --rootdir ."
-                f" --junitxml=reports/junit/{folder}.xml"
-                f" -o junit_suite_name={folder}"
-            ),
-        },
+        "targets": targets,
     }
+
+
+# The CDK CLI (pinned in package.json) runs the app with the infra venv's Python.
+_CDK = 'npx --no-install cdk --app ".venvs/infra/bin/python -m vidpipe_infra.app" --output cdk.out'
+
+
+def _infra_targets(
+    run: Callable[[str], dict[str, object]],
+) -> dict[str, dict[str, object]]:
+    """infra's own targets: the CDK CLI, checkov, and test inputs outside its folder."""
+    test = run(
+        ".venvs/infra/bin/pytest infra/tests -c pyproject.toml --rootdir ."
+        " --junitxml=reports/junit/infra.xml -o junit_suite_name=infra"
+    )
+    # The tests also lint every Dockerfile and check the compose file and the workflows.
+    test["inputs"] = [
+        "default",
+        "^production",
+        "venvRecipe",
+        "{workspaceRoot}/packages/*/Dockerfile",
+        "{workspaceRoot}/.dockerignore",
+        "{workspaceRoot}/docker-compose.localstack.yml",
+        "{workspaceRoot}/.github/workflows/*.yml",
+        {"runtime": "node --version"},
+        {"runtime": "python3 --version"},
+    ]
+    synth = run(f"{_CDK} synth --quiet")
+    synth["dependsOn"] = ["install"]
+    deploy = run(f"{_CDK} deploy --require-approval broadening")
+    deploy["dependsOn"] = ["install"]
+    checkov = run("bash infra/scripts/checkov.sh")
+    checkov["dependsOn"] = ["synth"]
+    return {"test": test, "synth": synth, "deploy": deploy, "checkov": checkov}
 
 
 def render(folder: str) -> str:
@@ -150,7 +203,7 @@ def render(folder: str) -> str:
 
 def write_projects() -> None:
     for folder in PACKAGES:
-        path = ROOT / "packages" / folder / "project.json"
+        path = ROOT / root(folder) / "project.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         text = render(folder)
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
@@ -159,7 +212,7 @@ def write_projects() -> None:
 
 
 def _pyproject(folder: str) -> dict[str, Any] | None:
-    path = ROOT / "packages" / folder / "pyproject.toml"
+    path = ROOT / root(folder) / "pyproject.toml"
     if not path.is_file():
         return None
     project: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8")).get("project", {})
@@ -175,10 +228,10 @@ def check() -> int:
     """Problems between this map, the project.json files and the packages' pyproject.toml files."""
     problems: list[str] = []
     for folder in PACKAGES:
-        path = ROOT / "packages" / folder / "project.json"
+        path = ROOT / root(folder) / "project.json"
         if not path.is_file() or path.read_text(encoding="utf-8") != render(folder):
             problems.append(
-                f"packages/{folder}/project.json differs from scripts/packages.py"
+                f"{root(folder)}/project.json differs from scripts/packages.py"
                 " (run: python3 scripts/packages.py write-projects)"
             )
     folder_of = {
@@ -198,10 +251,10 @@ def check() -> int:
         unknown = sorted(name for name in declared if name not in folder_of)
         mapped = {folder_of[name] for name in declared if name in folder_of}
         if unknown:
-            problems.append(f"packages/{folder}: unknown internal dependencies {unknown}")
+            problems.append(f"{root(folder)}: unknown internal dependencies {unknown}")
         if mapped != set(PACKAGES[folder]) and not unknown:
             problems.append(
-                f"packages/{folder}/pyproject.toml declares {sorted(mapped)},"
+                f"{root(folder)}/pyproject.toml declares {sorted(mapped)},"
                 f" scripts/packages.py says {sorted(PACKAGES[folder])}"
             )
     for problem in problems:
@@ -217,6 +270,8 @@ def main(argv: list[str]) -> int:
             print("\n".join(PACKAGES))
         case ["deps", folder]:
             print("\n".join(deps(folder)))
+        case ["root", folder]:
+            print(root(folder))
         case ["stamp", folder]:
             print(stamp(folder))
         case ["external-deps"]:

@@ -1,0 +1,122 @@
+"""What one deployment can choose, read once from the CDK context (``-c name=value``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from importlib.metadata import version
+from typing import TYPE_CHECKING, Any
+
+from vidpipe_infra.errors import ConfigError
+from vidpipe_types.topology import StackNames
+
+if TYPE_CHECKING:
+    from constructs import Node
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off", ""}
+
+
+def default_image_tag() -> str:
+    """Images are tagged with the release they were built from, like this package."""
+    return version("vidpipe-infra")
+
+
+@dataclass(frozen=True)
+class ServiceSize:
+    """One worker's Fargate task size and how far it scales out."""
+
+    cpu: int
+    memory_mib: int
+    ephemeral_storage_gib: int
+    max_tasks: int
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """Every context value the app reads, with its default (see infra/README.md)."""
+
+    prefix: str = "vidpipe"
+    image_tag: str = field(default_factory=default_image_tag)
+    #: Intermediate segments under ``segments/`` in the input bucket expire after this many days.
+    segment_expiry_days: int = 7
+    log_retention_days: int = 30
+    #: Age alarm threshold: a message this old means the queue is not being drained.
+    oldest_message_alarm_seconds: int = 3600
+    #: Deploy the detection-worker's service (its package arrives with the detection issue).
+    detection: bool = False
+    #: Run the video-worker on GPU instances (EC2 capacity provider) instead of Fargate.
+    gpu: bool = False
+    gpu_instance_type: str = "g5.xlarge"
+    gpu_max_instances: int = 4
+    nat_gateways: int = 1
+    #: Subscribed to the alarm topic when set (AWS emails a confirmation link first).
+    alarm_email: str = ""
+    #: Concurrent messages per task (MAX_CONCURRENT_JOBS); also the backlog one task is sized for.
+    jobs_per_task: int = 2
+    chunking: ServiceSize = ServiceSize(
+        cpu=2048, memory_mib=4096, ephemeral_storage_gib=60, max_tasks=4
+    )
+    video: ServiceSize = ServiceSize(
+        cpu=2048, memory_mib=4096, ephemeral_storage_gib=30, max_tasks=20
+    )
+    media: ServiceSize = ServiceSize(
+        cpu=1024, memory_mib=2048, ephemeral_storage_gib=60, max_tasks=4
+    )
+    detection_size: ServiceSize = ServiceSize(
+        cpu=2048, memory_mib=8192, ephemeral_storage_gib=40, max_tasks=4
+    )
+
+    def __post_init__(self) -> None:
+        # StackNames validates the prefix: every derived bucket, queue and table name is valid.
+        StackNames(prefix=self.prefix)
+        # Workers in private subnets reach SQS, ECR and CloudWatch Logs through a NAT gateway.
+        for name in (
+            "segment_expiry_days",
+            "log_retention_days",
+            "jobs_per_task",
+            "nat_gateways",
+            "gpu_max_instances",
+        ):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.oldest_message_alarm_seconds < 60:
+            raise ConfigError("oldest_message_alarm_seconds must be at least 60")
+        if not self.image_tag:
+            raise ConfigError("image_tag must not be empty")
+
+    @property
+    def names(self) -> StackNames:
+        return StackNames(prefix=self.prefix)
+
+    @classmethod
+    def from_context(cls, node: Node) -> StackConfig:
+        """Read the plain (non-size) fields from ``node``'s context; absent = default."""
+        values: dict[str, Any] = {}
+        for item in fields(cls):
+            raw = node.try_get_context(item.name)
+            if raw is None or item.type not in ("str", "int", "bool"):
+                continue
+            values[item.name] = _convert(item.name, item.type, raw)
+        try:
+            return cls(**values)
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
+            raise ConfigError(f"invalid context: {exc}") from exc
+
+
+def _convert(name: str, kind: object, raw: object) -> object:
+    # `-c gpu=true` arrives as the string "true"; cdk.json values keep their JSON types.
+    text = str(raw).strip()
+    if kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        if text.lower() in _TRUE:
+            return True
+        if text.lower() in _FALSE:
+            return False
+        raise ConfigError(f"context {name}={raw!r} is not a boolean (true/false)")
+    if kind == "int":
+        try:
+            return int(text)
+        except ValueError:
+            raise ConfigError(f"context {name}={raw!r} is not a whole number") from None
+    return text

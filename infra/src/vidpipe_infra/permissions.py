@@ -1,0 +1,82 @@
+"""A worker's task role gets exactly what its ``WorkerSpec`` lists, action by action.
+
+The CDK ``grant*`` helpers are broader than vidpipe needs (``grantReadWriteData`` includes
+Scan, BatchWrite and DeleteItem), so the statements are written out here from the calls the
+adapters in ``vidpipe_aws`` make.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aws_cdk import aws_iam as iam
+
+if TYPE_CHECKING:
+    from vidpipe_infra.queues import WorkQueues
+    from vidpipe_infra.storage import Buckets
+    from vidpipe_infra.tables import Tables
+    from vidpipe_infra.workers import WorkerSpec
+    from vidpipe_types.topology import Worker
+
+# head_object needs s3:GetObject too; download_file uses ranged GetObject.
+OBJECT_READ = ["s3:GetObject"]
+# upload_file switches to a multipart upload for large files, which PutObject covers.
+OBJECT_WRITE = ["s3:PutObject", "s3:AbortMultipartUpload"]
+TABLE_READ = ["dynamodb:GetItem", "dynamodb:Query"]
+TABLE_WRITE = [*TABLE_READ, "dynamodb:PutItem", "dynamodb:UpdateItem"]
+QUEUE_CONSUME = [
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueAttributes",
+]
+QUEUE_SEND = ["sqs:SendMessage"]
+
+
+def worker_statements(
+    spec: WorkerSpec,
+    *,
+    buckets: Buckets,
+    tables: Tables,
+    queues: WorkQueues,
+    available: frozenset[Worker],
+) -> list[iam.PolicyStatement]:
+    """The statements of ``spec``'s task role; queues of workers not in ``available`` are
+    left out (nothing would consume what is sent there)."""
+    statements: list[iam.PolicyStatement] = []
+    for access in spec.reads:
+        statements.append(
+            iam.PolicyStatement(
+                actions=OBJECT_READ,
+                resources=[buckets.bucket(access.bucket).arn_for_objects(access.pattern)],
+            )
+        )
+    for access in spec.writes:
+        statements.append(
+            iam.PolicyStatement(
+                actions=OBJECT_WRITE,
+                resources=[buckets.bucket(access.bucket).arn_for_objects(access.pattern)],
+            )
+        )
+    for roles, actions in ((spec.table_reads, TABLE_READ), (spec.table_writes, TABLE_WRITE)):
+        for role in roles:
+            table = tables[role]
+            statements.append(
+                iam.PolicyStatement(
+                    actions=actions,
+                    # Query on an index (the sweeper's by-status listing) names the index ARN.
+                    resources=[table.table_arn, f"{table.table_arn}/index/*"],
+                )
+            )
+    statements.append(
+        iam.PolicyStatement(actions=QUEUE_CONSUME, resources=[queues[spec.queue].queue.queue_arn])
+    )
+    targets = [queues[worker].queue.queue_arn for worker in spec.sends if worker in available]
+    if targets:
+        statements.append(iam.PolicyStatement(actions=QUEUE_SEND, resources=targets))
+    return statements
+
+
+def grant_worker(role: iam.IRole, statements: list[iam.PolicyStatement]) -> None:
+    for statement in statements:
+        role.add_to_principal_policy(statement)

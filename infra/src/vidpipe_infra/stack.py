@@ -1,0 +1,114 @@
+"""vidpipe's whole deployment as one CloudFormation stack."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aws_cdk import CfnOutput, RemovalPolicy, Stack
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+
+from vidpipe_infra.checks import accept_findings
+from vidpipe_infra.compute import Compute
+from vidpipe_infra.env import aws_env
+from vidpipe_infra.permissions import grant_worker, worker_statements
+from vidpipe_infra.queues import WorkQueues
+from vidpipe_infra.service import WorkerService
+from vidpipe_infra.storage import Buckets
+from vidpipe_infra.tables import Tables
+from vidpipe_infra.workers import VIDEO, WorkerSpec, workers
+from vidpipe_types.topology import TableRole
+
+if TYPE_CHECKING:
+    from constructs import Construct
+
+    from vidpipe_infra.config import ServiceSize, StackConfig
+
+
+class VidpipeStack(Stack):
+    """Buckets, queues, tables, one ECS service per worker, and their permissions."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: StackConfig, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.config = config
+        names = config.names
+        self.alarm_topic = sns.Topic(
+            self, "Alarms", topic_name=f"{names.prefix}-alarms", enforce_ssl=True
+        )
+        accept_findings(self.alarm_topic, "CKV_AWS_26")
+        if config.alarm_email:
+            self.alarm_topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
+        self.buckets = Buckets(
+            self, "Buckets", names=names, segment_expiry_days=config.segment_expiry_days
+        )
+        self.queues = WorkQueues(
+            self,
+            "Queues",
+            names=names,
+            alarm_topic=self.alarm_topic,
+            oldest_message_alarm_seconds=config.oldest_message_alarm_seconds,
+        )
+        self.buckets.add_notifications(self.queues)
+        self.tables = Tables(self, "Tables", names=names)
+        self.compute = Compute(self, "Compute", config=config)
+        deployed = workers(detection=config.detection)
+        available = frozenset(spec.queue for spec in deployed)
+        environment = {
+            aws_env("input_bucket"): names.input_bucket,
+            aws_env("output_bucket"): names.output_bucket,
+            aws_env("jobs_table"): self.tables[TableRole.JOBS].table_name,
+            aws_env("segment_completions_table"): self.tables[
+                TableRole.SEGMENT_COMPLETIONS
+            ].table_name,
+        }
+        self.repositories: dict[str, ecr.Repository] = {}
+        self.services: dict[str, WorkerService] = {}
+        for spec in deployed:
+            repository = ecr.Repository(
+                self,
+                f"{spec.short_name.capitalize()}Images",
+                repository_name=f"{names.prefix}/{spec.name}",
+                image_scan_on_push=True,
+                image_tag_mutability=ecr.TagMutability.IMMUTABLE,
+                encryption=ecr.RepositoryEncryption.KMS,
+                removal_policy=RemovalPolicy.RETAIN,
+            )
+            service = WorkerService(
+                self,
+                f"{spec.short_name.capitalize()}Worker",
+                spec=spec,
+                size=self._size(spec),
+                config=config,
+                compute=self.compute,
+                repository=repository,
+                queues=self.queues,
+                environment=environment,
+                available=available,
+                on_gpu=config.gpu and spec is VIDEO,
+            )
+            statements = worker_statements(
+                spec,
+                buckets=self.buckets,
+                tables=self.tables,
+                queues=self.queues,
+                available=available,
+            )
+            grant_worker(service.task_role, statements)
+            self.repositories[spec.name] = repository
+            self.services[spec.name] = service
+            CfnOutput(
+                self, f"{spec.short_name.capitalize()}Repository", value=repository.repository_uri
+            )
+        CfnOutput(self, "InputBucket", value=names.input_bucket)
+        CfnOutput(self, "AlarmTopic", value=self.alarm_topic.topic_arn)
+
+    def _size(self, spec: WorkerSpec) -> ServiceSize:
+        sizes = {
+            "chunking-worker": self.config.chunking,
+            "video-worker": self.config.video,
+            "media-worker": self.config.media,
+        }
+        return sizes.get(spec.name, self.config.detection_size)

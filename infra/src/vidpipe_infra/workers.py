@@ -1,0 +1,113 @@
+"""Each worker's deployment: its image, its queue, and exactly what it may touch.
+
+The access lists are the least-privilege contract of every worker; the stack turns them into
+IAM statements and the tests check the result. S3 key patterns are derived from the key
+builders in ``vidpipe_types.keys``, so that a change of key layout changes the policies too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vidpipe_types.ids import derive_job_id
+from vidpipe_types.keys import (
+    INPUT_PREFIX,
+    JOBS_PREFIX,
+    SEGMENTS_PREFIX,
+    build_frame_key,
+    build_output_segment_key,
+)
+from vidpipe_types.topology import BucketRole, TableRole, Worker
+
+# Any valid job id: it is replaced by `*` in the patterns built from real keys.
+_SAMPLE_JOB_ID = derive_job_id("bucket", "input/sample.mp4", "etag")
+
+
+def _job_key_pattern(key: str) -> str:
+    """``jobs/<id>/segments/0.mp4`` -> ``jobs/*/segments/*``: any job, any file in that folder."""
+    folder = key.rsplit("/", 1)[0].replace(_SAMPLE_JOB_ID, "*")
+    return f"{folder}/*"
+
+
+#: Processed segments in the output bucket (``jobs/*/segments/*``).
+OUTPUT_SEGMENTS = _job_key_pattern(build_output_segment_key(_SAMPLE_JOB_ID, 0))
+#: Frames a model may write beside its segments (``jobs/*/frames/*``).
+OUTPUT_FRAMES = _job_key_pattern(build_frame_key(_SAMPLE_JOB_ID, 0))
+#: Everything a job leaves in the output bucket.
+JOB_OUTPUTS = f"{JOBS_PREFIX}*"
+UPLOADS = f"{INPUT_PREFIX}*"
+INPUT_SEGMENTS = f"{SEGMENTS_PREFIX}*"
+
+
+@dataclass(frozen=True)
+class ObjectAccess:
+    bucket: BucketRole
+    pattern: str
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """One deployable worker: ``name`` is its package folder, image repository and service."""
+
+    name: str
+    module: str
+    queue: Worker
+    reads: tuple[ObjectAccess, ...] = ()
+    writes: tuple[ObjectAccess, ...] = ()
+    table_reads: tuple[TableRole, ...] = ()
+    table_writes: tuple[TableRole, ...] = ()
+    sends: tuple[Worker, ...] = ()
+
+    @property
+    def short_name(self) -> str:
+        """``chunking`` for ``chunking-worker``: construct ids and log stream prefixes."""
+        return self.name.removesuffix("-worker")
+
+
+CHUNKING = WorkerSpec(
+    name="chunking-worker",
+    module="vidpipe_chunking",
+    queue=Worker.CHUNKING,
+    reads=(ObjectAccess("input", UPLOADS),),
+    writes=(ObjectAccess("input", INPUT_SEGMENTS),),
+    # The reassembly trigger it runs after chunking counts the segment completions.
+    table_reads=(TableRole.SEGMENT_COMPLETIONS,),
+    table_writes=(TableRole.JOBS,),
+    sends=(Worker.REASSEMBLY, Worker.DETECTION),
+)
+VIDEO = WorkerSpec(
+    name="video-worker",
+    module="vidpipe_video",
+    queue=Worker.VIDEO,
+    # It checks for an existing output segment (HEAD needs s3:GetObject) before processing.
+    reads=(ObjectAccess("input", INPUT_SEGMENTS), ObjectAccess("output", OUTPUT_SEGMENTS)),
+    writes=(ObjectAccess("output", OUTPUT_SEGMENTS), ObjectAccess("output", OUTPUT_FRAMES)),
+    table_writes=(TableRole.JOBS, TableRole.SEGMENT_COMPLETIONS),
+    sends=(Worker.REASSEMBLY,),
+)
+MEDIA = WorkerSpec(
+    name="media-worker",
+    module="vidpipe_media",
+    queue=Worker.REASSEMBLY,
+    reads=(ObjectAccess("output", OUTPUT_SEGMENTS),),
+    writes=(ObjectAccess("output", JOB_OUTPUTS),),
+    table_reads=(TableRole.SEGMENT_COMPLETIONS,),
+    table_writes=(TableRole.JOBS,),
+    # The sweeper re-runs the reassembly trigger for stalled jobs.
+    sends=(Worker.REASSEMBLY,),
+)
+DETECTION = WorkerSpec(
+    name="detection-worker",
+    module="vidpipe_detection",
+    queue=Worker.DETECTION,
+    reads=(ObjectAccess("input", UPLOADS),),
+    writes=(ObjectAccess("output", JOB_OUTPUTS),),
+    table_writes=(TableRole.JOBS,),
+)
+
+#: The workers every deployment runs; DETECTION joins them with ``-c detection=true``.
+CORE_WORKERS: tuple[WorkerSpec, ...] = (CHUNKING, VIDEO, MEDIA)
+
+
+def workers(*, detection: bool) -> tuple[WorkerSpec, ...]:
+    return (*CORE_WORKERS, DETECTION) if detection else CORE_WORKERS

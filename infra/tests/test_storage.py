@@ -1,0 +1,98 @@
+"""Buckets and tables: names, encryption, access, lifecycle, keys, recovery, TTL."""
+
+from __future__ import annotations
+
+from aws_cdk.assertions import Match, Template
+from infra_helpers import resources
+
+from vidpipe_types.keys import SEGMENTS_PREFIX
+from vidpipe_types.topology import TABLES, StackNames
+
+NAMES = StackNames()
+
+
+def test_buckets_are_encrypted_private_and_kept(template: Template) -> None:
+    buckets = resources(template, "AWS::S3::Bucket")
+    assert {b["Properties"]["BucketName"] for b in buckets.values()} == {
+        NAMES.input_bucket,
+        NAMES.output_bucket,
+    }
+    for bucket in buckets.values():
+        props = bucket["Properties"]
+        assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
+            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+        ]
+        assert props["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }
+        assert bucket["DeletionPolicy"] == "Retain"
+
+
+def test_buckets_deny_requests_without_tls(template: Template) -> None:
+    policies = resources(template, "AWS::S3::BucketPolicy")
+    assert len(policies) == 2
+    for policy in policies.values():
+        template_statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        assert any(
+            s["Effect"] == "Deny"
+            and s["Action"] == "s3:*"
+            and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+            for s in template_statements
+        )
+
+
+def test_segments_expire_in_the_input_bucket(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "BucketName": NAMES.input_bucket,
+            "LifecycleConfiguration": {
+                "Rules": Match.array_with(
+                    [
+                        Match.object_like(
+                            {"Prefix": SEGMENTS_PREFIX, "ExpirationInDays": 7, "Status": "Enabled"}
+                        )
+                    ]
+                )
+            },
+        },
+    )
+
+
+def test_tables_follow_the_topology(template: Template) -> None:
+    tables = {
+        t["Properties"]["TableName"]: t
+        for t in resources(template, "AWS::DynamoDB::Table").values()
+    }
+    assert set(tables) == {NAMES.table(spec.role) for spec in TABLES}
+    for spec in TABLES:
+        table = tables[NAMES.table(spec.role)]
+        props = table["Properties"]
+        assert table["DeletionPolicy"] == "Retain"
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+        expected_keys = [{"AttributeName": spec.partition_key.name, "KeyType": "HASH"}]
+        if spec.sort_key is not None:
+            expected_keys.append({"AttributeName": spec.sort_key.name, "KeyType": "RANGE"})
+        assert props["KeySchema"] == expected_keys
+        assert {
+            (a["AttributeName"], a["AttributeType"]) for a in props["AttributeDefinitions"]
+        } == {(a.name, a.type) for a in spec.attributes}
+        if spec.ttl_attribute:
+            assert props["TimeToLiveSpecification"] == {
+                "AttributeName": spec.ttl_attribute,
+                "Enabled": True,
+            }
+        else:
+            assert "TimeToLiveSpecification" not in props
+        indexes = {i["IndexName"]: i for i in props.get("GlobalSecondaryIndexes", [])}
+        assert set(indexes) == {index.name for index in spec.indexes}
+        for index in spec.indexes:
+            assert indexes[index.name]["Projection"] == {"ProjectionType": "ALL"}
+            assert indexes[index.name]["KeySchema"][0] == {
+                "AttributeName": index.partition_key.name,
+                "KeyType": "HASH",
+            }

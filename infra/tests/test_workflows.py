@@ -1,0 +1,45 @@
+"""The GitHub workflows: actions pinned by commit, least permissions, the images all built."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from infra_helpers import REPO_ROOT
+
+from vidpipe_infra import CORE_WORKERS
+
+WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
+
+
+def _load(path: Path) -> dict[Any, Any]:
+    loaded: dict[Any, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return loaded
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_action_is_pinned_to_a_commit(path: Path) -> None:
+    for job in _load(path)["jobs"].values():
+        for step in job["steps"]:
+            if "uses" in step:
+                assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_default_permissions_are_read_only(path: Path) -> None:
+    assert _load(path)["permissions"] == {"contents": "read"}
+
+
+def test_images_are_pushed_on_tags_with_oidc_for_every_worker() -> None:
+    workflow = _load(REPO_ROOT / ".github" / "workflows" / "images.yml")
+    # YAML reads the bare key `on` as True.
+    assert workflow[True] == {"push": {"tags": ["v*"]}}
+    job = workflow["jobs"]["push"]
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    assert set(job["strategy"]["matrix"]["worker"]) == {spec.name for spec in CORE_WORKERS}
+    text = yaml.safe_dump(job)
+    assert "aws-access-key-id" not in text
+    assert "role-to-assume" in text
