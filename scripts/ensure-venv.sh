@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create or refresh .venvs/<folder>: the package (editable, with its `test` extra) and its internal
-# dependencies (editable), nothing else, with versions from constraints.txt.
+# dependencies (editable), nothing else, with versions from constraints.txt (or the package's own
+# constraints file, see `packages.py constraints`).
 # Does nothing when the venv was built from the same inputs (see `packages.py stamp`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -36,9 +37,25 @@ while read -r dep; do
 done < <(python3 scripts/packages.py deps "$folder")
 requirements+=(-e "$project_root[test]")
 
+constraints=$(python3 scripts/packages.py constraints "$folder")
+torch_pin=$(grep -E '^torch==' "$constraints" || true)
+
 log "installing $venv"
 rm -f "$stamp_file"
-"$UV" venv -q --allow-existing --python 3.11 "$venv"
-# --exact removes whatever the package no longer declares, so an undeclared import fails its tests.
-"$UV" pip install -q --exact --strict --python "$venv/bin/python" -c constraints.txt "${requirements[@]}"
+if [[ -n $torch_pin ]]; then
+    # torch goes in first, alone, with pip: pip follows the machine's own configuration (a CPU
+    # wheel index, say), whereas resolving torch again would fetch the default build and its
+    # CUDA packages. pip cannot remove what is no longer declared, so the venv starts empty.
+    rm -rf "$venv"
+    "$UV" venv -q --seed --python 3.11 "$venv"
+    "$venv/bin/python" -m pip install -q "$torch_pin"
+    "$venv/bin/python" -m pip install -q -c "$constraints" "${requirements[@]}"
+    "$venv/bin/python" -m pip check
+else
+    "$UV" venv -q --allow-existing --python 3.11 "$venv"
+    # --exact removes whatever the package no longer declares, so an undeclared import fails
+    # its tests.
+    "$UV" pip install -q --exact --strict --python "$venv/bin/python" -c "$constraints" \
+        "${requirements[@]}"
+fi
 printf '%s\n' "$want" >"$stamp_file"

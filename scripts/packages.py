@@ -13,6 +13,7 @@ Usage:
     packages.py deps FOLDER          FOLDER's internal dependencies (transitive), in install order
     packages.py root FOLDER          where FOLDER lives, relative to the repository root
     packages.py stamp FOLDER         hash of everything that decides what FOLDER's venv holds
+    packages.py constraints FOLDER   the constraints file FOLDER's venv is built with
     packages.py external-deps        every external requirement any package declares (lock.sh)
     packages.py write-projects       (re)write every project.json from this map
     packages.py check                exit 1 when a project.json differs from what this map gives,
@@ -41,6 +42,7 @@ PACKAGES: dict[str, list[str]] = {
     "chunking-worker": ["shared-types", "aws-adapters", "ffmpeg-tools"],
     "video-worker": ["shared-types", "aws-adapters", "ffmpeg-tools"],
     "media-worker": ["shared-types", "aws-adapters", "ffmpeg-tools"],
+    "detection-worker": ["shared-types", "aws-adapters", "ffmpeg-tools"],
     "cli": [
         "shared-types",
         "aws-adapters",
@@ -55,6 +57,11 @@ PACKAGES: dict[str, list[str]] = {
 
 # Folders that do not live under packages/.
 ROOTS: dict[str, str] = {"infra": "infra"}
+
+# Packages pinned by their own `<root>/constraints.txt` instead of the shared one: their
+# dependencies cannot share one resolution with the rest (detection-worker: mediapipe 0.10.21
+# needs numpy<2 and protobuf<5). lock.sh leaves them out; each has its own lock script.
+OWN_CONSTRAINTS: frozenset[str] = frozenset({"detection-worker"})
 
 # Bump when the way a venv is built changes, so that every venv is refreshed once.
 VENV_RECIPE_VERSION = "1"
@@ -98,11 +105,16 @@ def present() -> list[str]:
     return result
 
 
+def constraints(folder: str) -> str:
+    """The constraints file `folder`'s venv is built with, relative to the repository root."""
+    return f"{root(folder)}/constraints.txt" if folder in OWN_CONSTRAINTS else "constraints.txt"
+
+
 def stamp(folder: str) -> str:
     """What a venv was built from: the pyproject files it installs, constraints and the recipe."""
     digest = hashlib.sha256(f"recipe {VENV_RECIPE_VERSION}\n".encode())
     inputs = [f"{root(name)}/pyproject.toml" for name in [*deps(folder), folder]]
-    inputs.append("constraints.txt")
+    inputs.append(constraints(folder))
     for rel in inputs:
         path = ROOT / rel
         digest.update(f"{rel}\n".encode())
@@ -111,9 +123,12 @@ def stamp(folder: str) -> str:
 
 
 def external_deps() -> list[str]:
-    """Every external requirement (dependencies and every extra) declared by any package."""
+    """Every external requirement (dependencies and every extra) declared by any package that
+    shares constraints.txt (those in OWN_CONSTRAINTS are pinned by their own file)."""
     found: set[str] = set()
     for folder in PACKAGES:
+        if folder in OWN_CONSTRAINTS:
+            continue
         project = _pyproject(folder) or {}
         requirements = list(project.get("dependencies", []))
         for extra in project.get("optional-dependencies", {}).values():
@@ -274,6 +289,9 @@ def main(argv: list[str]) -> int:
             print(root(folder))
         case ["stamp", folder]:
             print(stamp(folder))
+        case ["constraints", folder]:
+            root(folder)  # unknown folders fail here
+            print(constraints(folder))
         case ["external-deps"]:
             print("\n".join(external_deps()))
         case ["write-projects"]:

@@ -22,6 +22,7 @@ from rich.table import Column, Table
 
 from vidpipe_aws import AwsAdapterError, provision
 from vidpipe_cli.demo import DEMO_SEGMENT_SECONDS, run_demo
+from vidpipe_cli.detect import detect
 from vidpipe_cli.dlq import dlq_reports, redrive
 from vidpipe_cli.errors import JobNotFoundError, VidpipeCliError
 from vidpipe_cli.fetch import fetch_outputs
@@ -399,6 +400,9 @@ def dlq_redrive(ctx: click.Context, queue: str | None, limit: int | None) -> Non
     for worker in workers:
         moved = redrive(target, worker, limit=limit)
         click.echo(f"{target.names.dlq(worker)} -> {target.names.queue(worker)}: {moved} moved")
+
+
+cli.add_command(detect)
 
 
 def main(argv: list[str] | None = None) -> None:

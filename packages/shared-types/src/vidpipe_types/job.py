@@ -106,6 +106,29 @@ def _read_analyze(value: str) -> Analysis | None:
         ) from None
 
 
+class DetectionState(StrEnum):
+    """Where the optional detection stage of a job stands (it runs beside the segment path)."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class DetectionStatus(BaseModel):
+    """The detection stage on the job record: frames processed so far, then its outputs
+    (artifact name -> S3 URI) or the reason it failed. Kept apart from ``stage``/``outputs``,
+    which the segment path owns, so that neither side overwrites the other."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    state: DetectionState
+    frames_processed: int = Field(default=0, ge=0)
+    frames_total: int | None = Field(default=None, ge=0)
+    progress_percent: float = Field(default=0.0, ge=0.0, le=100.0)
+    outputs: dict[str, str] = Field(default_factory=dict)
+    reason: str | None = None
+
+
 class JobError(BaseModel):
     """Why a job failed: the stage that gave up and a reason a person can act on."""
 
@@ -166,6 +189,7 @@ class Job(BaseModel):
     reassembly_lease_owner: str | None = None
     reassembly_lease_until: UtcDatetime | None = None
     completed_at: UtcDatetime | None = None
+    detection: DetectionStatus | None = None
 
     @classmethod
     def new(

@@ -1,0 +1,34 @@
+"""From settings to a Detector: what the worker's entrypoint and `vidpipe detect` both call."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from vidpipe_detection.detector import Detector
+from vidpipe_detection.faces.catalogue import builtin_backends
+from vidpipe_detection.poses import PoseEstimator
+
+if TYPE_CHECKING:
+    from vidpipe_detection.faces.registry import FaceBackendRegistry
+    from vidpipe_detection.settings import DetectionSettings
+
+
+def build_detector(
+    settings: DetectionSettings, registry: FaceBackendRegistry | None = None
+) -> Detector:
+    """A Detector with FACE_BACKEND's backend (not loaded yet: call `load`).
+
+    An unknown FACE_BACKEND raises UnknownBackendError here, so a mistyped setting stops the
+    worker at start-up.
+    """
+    backends = registry or builtin_backends(
+        yolo_model_path=settings.yolo_model_path, yolo_image_size=settings.yolo_image_size
+    )
+    face_backend = backends.create(settings.face_backend_name, settings.face_confidence_threshold)
+    return Detector(
+        face_backend,
+        PoseEstimator(settings.pose_confidence_threshold),
+        tracking_max_age=settings.tracking_max_age,
+        torch_threads=settings.torch_threads,
+        limits=settings.ffmpeg_limits(),
+    )

@@ -1,0 +1,83 @@
+"""The detection-worker's own settings, read once at the entrypoint (or by `vidpipe detect`).
+
+Where the buckets, tables and queues are comes from `vidpipe_aws.AwsSettings`; how messages are
+polled and how many jobs run at once (MAX_CONCURRENT_JOBS) from `vidpipe_aws.RunnerSettings`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from vidpipe_ffmpeg import ResourceLimits
+
+_GIB = 1024**3
+
+#: The face backend used when FACE_BACKEND is unset: YOLO when weights are configured.
+DEFAULT_FACE_BACKEND = "mediapipe"
+
+
+class DetectionSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    face_backend: str | None = Field(default=None, validation_alias="FACE_BACKEND")
+    face_confidence_threshold: float = Field(
+        default=0.5, ge=0, le=1, validation_alias="FACE_CONFIDENCE_THRESHOLD"
+    )
+    pose_confidence_threshold: float = Field(
+        default=0.5, ge=0, le=1, validation_alias="POSE_CONFIDENCE_THRESHOLD"
+    )
+    # Counted in sampled frames: at FRAME_INTERVAL_SECONDS=2 a track survives 3 x 2 = 6 s unseen.
+    tracking_max_age: int = Field(default=3, ge=1, validation_alias="TRACKING_MAX_AGE")
+    frame_interval_seconds: float = Field(
+        default=2.0, ge=0, validation_alias="FRAME_INTERVAL_SECONDS"
+    )
+    yolo_model_path: Path | None = Field(default=None, validation_alias="YOLO_MODEL_PATH")
+    yolo_image_size: int = Field(default=640, ge=32, validation_alias="YOLO_IMAGE_SIZE")
+    # One thread per job: MAX_CONCURRENT_JOBS jobs run side by side, and torch's worker threads
+    # spin-wait, so more of them on shared cores slow every job down (tenfold, measured).
+    torch_threads: int = Field(default=1, ge=1, validation_alias="TORCH_THREADS")
+    preview: bool = Field(default=True, validation_alias="DETECTION_PREVIEW")
+    work_dir: Path | None = Field(default=None, validation_alias="WORK_DIR")
+    ffmpeg_timeout_seconds: float = Field(
+        default=1800.0, gt=0, validation_alias="FFMPEG_TIMEOUT_SECONDS"
+    )
+    ffmpeg_memory_bytes: int = Field(default=4 * _GIB, gt=0, validation_alias="FFMPEG_MEMORY_BYTES")
+    callback_url: str | None = Field(default=None, validation_alias="CALLBACK_URL")
+
+    @field_validator("face_backend", "yolo_model_path", "work_dir", "callback_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # An empty variable (`YOLO_MODEL_PATH=` in a compose file) means "not set".
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("face_backend")
+    @classmethod
+    def _lower(cls, value: str | None) -> str | None:
+        return value.strip().lower() if value else value
+
+    @property
+    def face_backend_name(self) -> str:
+        """FACE_BACKEND, else `yolo` when YOLO_MODEL_PATH is set, else `mediapipe`."""
+        if self.face_backend:
+            return self.face_backend
+        return "yolo" if self.yolo_model_path is not None else DEFAULT_FACE_BACKEND
+
+    def interval_for(self, requested: float) -> float:
+        """The sampling interval for a job: FRAME_INTERVAL_SECONDS when the operator set it
+        (it bounds the cost of every job), else the request's own interval."""
+        if "frame_interval_seconds" in self.model_fields_set:
+            return self.frame_interval_seconds
+        return requested
+
+    def tracking_max_age_seconds(self, interval_seconds: float, fps: float) -> float:
+        """How long a track survives unseen, in seconds, at this sampling interval."""
+        step = interval_seconds if interval_seconds > 0 else 1 / max(fps, 1e-6)
+        return self.tracking_max_age * step
+
+    def ffmpeg_limits(self) -> ResourceLimits:
+        return ResourceLimits(
+            timeout_seconds=self.ffmpeg_timeout_seconds, memory_bytes=self.ffmpeg_memory_bytes
+        )

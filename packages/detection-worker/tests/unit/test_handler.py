@@ -1,0 +1,65 @@
+"""What the handler decides before any model runs, on the in-memory fakes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from vidpipe_aws import ReceivedMessage, RetryLater, Unparseable
+from vidpipe_aws.fakes import InMemoryJobStore, InMemoryObjectStorage
+from vidpipe_detection import DetectionHandler, DetectionSettings, build_detector
+from vidpipe_types import DetectionRequest, Job, JobOptions
+
+
+def _message(body: str) -> ReceivedMessage:
+    return ReceivedMessage(
+        message_id="m1", receipt_handle="r1", body=body, receive_count=1, sent_at=None
+    )
+
+
+@pytest.fixture
+def jobs() -> InMemoryJobStore:
+    return InMemoryJobStore()
+
+
+@pytest.fixture
+def handler(jobs: InMemoryJobStore) -> DetectionHandler:
+    return DetectionHandler(
+        storage=InMemoryObjectStorage(["in", "out"]),
+        jobs=jobs,
+        detector=build_detector(DetectionSettings()),  # never loaded here
+        settings=DetectionSettings(),
+        output_bucket="out",
+    )
+
+
+def _job(jobs: InMemoryJobStore, job_id: str) -> None:
+    now = datetime.now(UTC)
+    jobs.create_if_absent(Job.new(job_id, "in", "input/a.mp4", JobOptions(detect=True), now))
+
+
+@pytest.mark.parametrize("body", ["not json", '{"job_id": "j1"}', '{"source_key": "a"}'])
+def test_a_body_that_is_no_request_is_unparseable(handler: DetectionHandler, body: str) -> None:
+    with pytest.raises(Unparseable, match="not a DetectionRequest"):
+        handler(_message(body))
+
+
+def test_a_request_for_a_vanished_job_is_dropped(handler: DetectionHandler) -> None:
+    handler(_message(DetectionRequest(job_id="gone", source_key="input/a.mp4").model_dump_json()))
+
+
+def test_a_failed_job_is_not_detected(handler: DetectionHandler, jobs: InMemoryJobStore) -> None:
+    _job(jobs, "j1")
+    jobs.fail("j1", "chunking", "not a video")
+    handler.handle(DetectionRequest(job_id="j1", source_key="input/a.mp4"))
+    job = jobs.get("j1")
+    assert job is not None and job.detection is None
+
+
+def test_models_still_loading_means_retry_later(
+    handler: DetectionHandler, jobs: InMemoryJobStore
+) -> None:
+    _job(jobs, "j2")
+    with pytest.raises(RetryLater, match="still loading"):
+        handler.handle(DetectionRequest(job_id="j2", source_key="input/a.mp4"))
