@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import threading
 import time
@@ -63,6 +64,33 @@ def bind_log_context(**fields: str) -> None:
     _context.set({**_context.get(), **fields})
 
 
+# Presigned URLs carry their signature and credential scope in the query string, and error
+# texts (botocore's, a worker's environment dumped in a traceback) may carry keys: a log line
+# lives longer and travels further than either, so these values never reach one.
+_SECRET_PATTERNS = (
+    # Query parameters of SigV4 and SigV2 presigned URLs.
+    re.compile(
+        r"((?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|AWSAccessKeyId|Signature)=)"
+        r"[^&\s\"'\\]+",
+        re.IGNORECASE,
+    ),
+    # NAME=value, NAME: value, "NAME": "value" (also JSON-escaped quotes) for secret names.
+    re.compile(
+        r"((?:aws_secret_access_key|aws_session_token|secret_access_key|secretaccesskey"
+        r"|session_?token)\\?[\"']?\s*[:=]\s*\\?[\"']?)[^\s\"'&,;}\\]+",
+        re.IGNORECASE,
+    ),
+)
+REDACTED = "[REDACTED]"
+
+
+def redact(text: str) -> str:
+    """`text` with presigned-URL signatures, credential scopes and secret keys replaced."""
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(lambda match: match.group(1) + REDACTED, text)
+    return text
+
+
 def current_log_context() -> dict[str, str]:
     return dict(_context.get())
 
@@ -92,7 +120,8 @@ class JsonFormatter(logging.Formatter):
             entry["exception"] = record.exc_text
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
-        return json.dumps(entry, default=str)
+        # Redacted last, on the whole line: messages, extras and tracebacks alike.
+        return redact(json.dumps(entry, default=str))
 
 
 class _LockedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -141,7 +170,7 @@ def emit_metric(name: str, value: float, unit: str = "Milliseconds", **dimension
         **dimensions,
         name: value,
     }
-    line = json.dumps(document, default=str)
+    line = redact(json.dumps(document, default=str))
     with _stdout_lock:
         sys.stdout.write(line + "\n")
         sys.stdout.flush()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from vidpipe_aws.faults import fault_point
 from vidpipe_types.payloads import ReassemblyPayload, ReassemblyReason
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ class ReassemblyTrigger:
             logger.debug("reassembly of %s waits: %d of %d segments", job_id, completed, total)
             return False
         payload = ReassemblyPayload(job_id=job_id, total_segments=total, reason=reason)
+        fault_point("reassembly.decided")
         self._queue.send(payload.model_dump_json())
         logger.info("reassembly of %s requested (%s): %d segments", job_id, reason, total)
         return True

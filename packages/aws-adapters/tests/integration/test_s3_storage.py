@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import time
+import urllib.parse
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,7 @@ from boto3.s3.transfer import TransferConfig
 from vidpipe_aws.clients import AwsClients
 from vidpipe_aws.errors import NotFoundError
 from vidpipe_aws.s3 import S3Storage
+from vidpipe_aws.storage import MAX_PRESIGN_SECONDS
 
 pytestmark = pytest.mark.integration
 
@@ -60,3 +64,25 @@ def test_upload_to_a_missing_bucket_is_translated_from_the_transfer_manager(
 
     with pytest.raises(NotFoundError, match="NoSuchBucket"):
         S3Storage(s3.s3).upload_file(source, "missing-bucket", "input/f.mp4")
+
+
+def _expires_at(url: str) -> float:
+    """When a presigned URL stops working: SigV2 states the instant, SigV4 a duration."""
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+    if "Expires" in query:
+        return float(query["Expires"][0])
+    signed = datetime.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    return signed.timestamp() + float(query["X-Amz-Expires"][0])
+
+
+def test_presigned_urls_carry_their_expiry_and_it_is_capped(s3: AwsClients) -> None:
+    # S3 refuses a URL after this instant (moto serves it anyway, so the instant is checked).
+    storage = S3Storage(s3.s3)
+    storage.put_bytes(BUCKET, "jobs/j1/final.mp4", b"video")
+    now = time.time()
+
+    short = storage.presigned_get_url(BUCKET, "jobs/j1/final.mp4", expires_in=60)
+    long = storage.presigned_get_url(BUCKET, "jobs/j1/final.mp4", expires_in=10**9)
+
+    assert now + 55 <= _expires_at(short) <= now + 65
+    assert _expires_at(long) <= time.time() + MAX_PRESIGN_SECONDS + 5

@@ -112,3 +112,68 @@ def test_emit_metric_writes_one_embedded_metric_format_line(
     ]
     assert second["MessagesHandled"] == 1
     assert "job_id" not in second
+
+
+PRESIGNED = (
+    "https://vidpipe-output.s3.amazonaws.com/jobs/j1/final.mp4?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+    "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261121%2Fus-east-1%2Fs3%2Faws4_request"
+    "&X-Amz-Date=20261121T000000Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host"
+    "&X-Amz-Security-Token=FwoGZXIvYXdzEXAMPLETOKEN"
+    "&X-Amz-Signature=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+)
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+def test_presigned_query_strings_are_redacted(json_lines: io.StringIO) -> None:
+    log = logging.getLogger("vidpipe.test")
+    log.info("fetch %s", PRESIGNED, extra={"url": PRESIGNED})
+
+    text = json_lines.getvalue()
+    (line,) = records(json_lines)
+    for leaked in ("0123456789abcdef", "AKIAIOSFODNN7EXAMPLE", "FwoGZXIvYXdzEXAMPLETOKEN"):
+        assert leaked not in text
+    assert "X-Amz-Signature=[REDACTED]" in str(line["message"])
+    assert "X-Amz-Credential=[REDACTED]" in str(line["url"])
+    # What is not secret stays, so the line is still useful.
+    assert "jobs/j1/final.mp4" in str(line["message"])
+    assert "X-Amz-Expires=3600" in str(line["url"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"AWS_SECRET_ACCESS_KEY={SECRET}",
+        f"aws_secret_access_key: {SECRET}",
+        f"{{'aws_session_token': '{SECRET}'}}",
+        f'{{"SecretAccessKey": "{SECRET}", "AccessKeyId": "AKIA"}}',
+    ],
+)
+def test_secret_keys_are_redacted_in_messages_and_tracebacks(
+    json_lines: io.StringIO, text: str
+) -> None:
+    log = logging.getLogger("vidpipe.test")
+    log.warning("environment: %s", text)
+    try:
+        raise RuntimeError(text)
+    except RuntimeError:
+        log.exception("failed")
+
+    assert SECRET not in json_lines.getvalue()
+    warning, error = records(json_lines)
+    assert "[REDACTED]" in str(warning["message"])
+    assert "[REDACTED]" in str(error["exception"])
+
+
+def test_metric_lines_are_redacted(capsys: pytest.CaptureFixture[str]) -> None:
+    with log_context(source=PRESIGNED):
+        emit_metric("Fetches", 1, "Count", Worker="video")
+    out = capsys.readouterr().out
+    assert "0123456789abcdef" not in out
+    assert json.loads(out)["Fetches"] == 1
+
+
+def test_redact_leaves_ordinary_text_alone() -> None:
+    from vidpipe_aws.logs import redact
+
+    text = "job j1: segment 3 of 5 uploaded to s3://out/jobs/j1/segments/3.mp4 (signature ok)"
+    assert redact(text) == text

@@ -24,6 +24,7 @@ from vidpipe_aws import (
     emit_metric,
     log_context,
 )
+from vidpipe_aws.faults import fault_point
 from vidpipe_aws.logs import bind_log_context
 from vidpipe_aws.webhook import NotifyingFailureRecorder
 from vidpipe_ffmpeg import InvalidMediaError, ProbeResult, SplitResult, probe, split, validate
@@ -212,6 +213,7 @@ class ChunkingHandler:
             source = Path(tmp) / f"source{_safe_suffix(job.source_key)}"
             size = self._storage.download_file(job.source_bucket, job.source_key, source)
             self._check_size(job.job_id, size)
+            fault_point("chunking.downloaded")
             probed = self._probe(job.job_id, source)
             self._jobs.update_fields(job.job_id, stage="chunking: splitting")
             result = self._split(job.job_id, source, Path(tmp) / "segments", probed)
@@ -275,6 +277,7 @@ class ChunkingHandler:
             self._storage.upload_file(
                 segment.path, job.source_bucket, key, content_type=SEGMENT_CONTENT_TYPE
             )
+            fault_point("chunking.segment_uploaded")
             done = segment.index + 1
             # The last upload's progress is shown by the move to processing just after.
             if done % every == 0 and done < total:
@@ -299,6 +302,7 @@ class ChunkingHandler:
             self._still_to_chunk(current)
             return
         logger.info("chunking done: %d segments uploaded, job processing", total)
+        fault_point("chunking.total_recorded")
         self._notifier.notify(job.job_id, "processing", result={"total_segments": total})
         if job.options.detect and self._detection_queue is not None:
             request = DetectionRequest(job_id=job.job_id, source_key=job.source_key)

@@ -86,11 +86,34 @@ def split(
         raise FfmpegFailedError(
             f"expected {len(spans)} segments at {cuts}, ffmpeg wrote {len(paths)}"
         )
+    if chosen == "reencode":
+        _check_nothing_lost(paths, probe, limits)
     segments = [
         Segment(path=p, index=i, start=round(start, 6), duration=round(length, 6))
         for i, (p, (start, length)) in enumerate(zip(paths, spans, strict=True))
     ]
     return SplitResult(segments=segments, strategy=chosen)
+
+
+def _check_nothing_lost(paths: list[Path], probe: ProbeResult, limits: ResourceLimits) -> None:
+    """A re-encode keeps only the frames the decoder could decode: a source whose bitstream is
+    corrupt would lose whole seconds silently. Compare with the container's frame count (MP4
+    and MOV state it; Matroska does not, and then there is nothing to compare with)."""
+    expected = probe.video.frame_count if probe.video else None
+    if not expected:
+        return
+    written = 0
+    for path in paths:
+        video = probe_file(path, limits, with_keyframes=False).video
+        if video is not None and video.frame_count is not None:
+            written += video.frame_count
+    # A frame or two may fall outside an edit list; a damaged stream loses far more.
+    lost = expected - written
+    if lost > max(2, expected // 100):
+        raise InvalidMediaError(
+            f"corrupt video stream: only {written} of its {expected} frames could be decoded; "
+            "re-export or re-encode the file and upload it again"
+        )
 
 
 def _split_argv(

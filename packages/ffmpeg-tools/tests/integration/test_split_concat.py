@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import BIKES, BUNNY, CARPHONE, ffprobe_json
-from vidpipe_ffmpeg import SplitResult, concat, probe, split, transcode_filter
+from vidpipe_ffmpeg import InvalidMediaError, SplitResult, concat, probe, split, transcode_filter
 
 pytestmark = pytest.mark.integration
 
@@ -115,3 +115,24 @@ def test_split_replaces_old_segments(tmp_path: Path) -> None:
     (out / "segment_00099.mp4").write_bytes(b"left over from a crashed attempt")
     result = split(BIKES, out, 4.0)
     assert sorted(out.glob("segment_*.mp4")) == [s.path for s in result.segments]
+
+
+def test_reencoding_split_refuses_a_corrupt_bitstream(tmp_path: Path) -> None:
+    # 20 kB of noise in the middle of the video data: the decoder drops ~28 of 250 frames,
+    # which a re-encode would lose silently.
+    data = bytearray(BIKES.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 20_000] = bytes((i * 131 + 7) % 256 for i in range(20_000))
+    corrupt = tmp_path / "corrupt.mp4"
+    corrupt.write_bytes(bytes(data))
+
+    with pytest.raises(InvalidMediaError) as info:
+        split(corrupt, tmp_path / "out", 2.0, strategy="reencode")
+    assert "corrupt video stream" in info.value.reason
+    assert "of its 250 frames could be decoded" in info.value.reason
+
+
+def test_reencoding_split_of_an_intact_source_keeps_every_frame(tmp_path: Path) -> None:
+    result = split(CARPHONE, tmp_path / "out", 2.0, strategy="reencode")
+    counts = [probe(s.path, with_keyframes=False).video.frame_count for s in result.segments]
+    assert sum(counts) == probe(CARPHONE, with_keyframes=False).video.frame_count

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import ValidationError
 
+from vidpipe_aws.faults import fault_point
 from vidpipe_aws.logs import bind_log_context, log_context
 from vidpipe_aws.queue import SQS_MAX_VISIBILITY_SECONDS
 from vidpipe_aws.runner.outcomes import BadInput, RetryLater, Unparseable
@@ -179,6 +180,7 @@ class MediaHandler:
         ) as tmp:
             directory = Path(tmp)
             segments = download_segments(self._storage, ordered, directory / "segments")
+            fault_point("media.joining")
             joined = join_segments(segments, directory, self._limits)
             document = build_metadata(
                 job, joined.media, segment_count=total, completed_at=self._clock()
@@ -197,6 +199,7 @@ class MediaHandler:
                     path, self._output_bucket, key, content_type=CONTENT_TYPES[artifact]
                 )
                 outputs[OUTPUT_NAMES[artifact]] = key
+            fault_point("media.uploaded")
         return outputs, joined
 
     def _finish(self, job_id: str, outputs: dict[str, str], joined: JoinedVideo) -> None:

@@ -33,6 +33,11 @@ class MediaSettings(BaseSettings):
     ffmpeg_timeout_seconds: float = Field(
         default=600.0, gt=0, validation_alias="FFMPEG_TIMEOUT_SECONDS"
     )
+    # Without an address-space limit one hostile upload's segments could make the concat or
+    # the thumbnail take all of the task's memory.
+    ffmpeg_memory_bytes: int = Field(
+        default=4 * 1024**3, gt=0, validation_alias="FFMPEG_MEMORY_BYTES"
+    )
     worker_id: str = Field(
         default_factory=default_worker_id,
         min_length=1,
@@ -61,4 +66,6 @@ class MediaSettings(BaseSettings):
         return self.sweep_interval_seconds > 0
 
     def ffmpeg_limits(self) -> ResourceLimits:
-        return ResourceLimits(timeout_seconds=self.ffmpeg_timeout_seconds)
+        return ResourceLimits(
+            timeout_seconds=self.ffmpeg_timeout_seconds, memory_bytes=self.ffmpeg_memory_bytes
+        )

@@ -18,6 +18,7 @@ NAMES = (
     "WORK_DIR",
     "CALLBACK_URL",
     "FFMPEG_TIMEOUT_SECONDS",
+    "FFMPEG_MEMORY_BYTES",
     "WORKER_ID",
 )
 
@@ -84,3 +85,11 @@ def test_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, valu
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=name):
         MediaSettings()
+
+
+def test_every_ffmpeg_run_gets_the_memory_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert MediaSettings().ffmpeg_limits().memory_bytes == 4 * 1024**3
+    monkeypatch.setenv("FFMPEG_MEMORY_BYTES", str(512 * 1024**2))
+    monkeypatch.setenv("FFMPEG_TIMEOUT_SECONDS", "30")
+    limits = MediaSettings().ffmpeg_limits()
+    assert (limits.memory_bytes, limits.timeout_seconds) == (512 * 1024**2, 30)

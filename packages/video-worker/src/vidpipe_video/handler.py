@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vidpipe_aws import BadInput, NotFoundError, RetryLater, emit_metric, log_context
+from vidpipe_aws.faults import fault_point
 from vidpipe_aws.logs import bind_log_context
 from vidpipe_ffmpeg import InvalidMediaError
 from vidpipe_types import (
@@ -115,6 +116,7 @@ class VideoHandler:
         else:
             model = self._model_for(segment)
             self._process(segment, job, model, output_key)
+            fault_point("video.completed")
         self._trigger.evaluate(segment.job_id, "completion")
 
     # Steps ---------------------------------------------------------------------------------
@@ -165,6 +167,7 @@ class VideoHandler:
                 options=job.options,
                 work_dir=scratch,
             )
+            fault_point("video.downloaded")
             started = time.perf_counter()
             self._run_model(model, segment, src, dst, context)
             duration_ms = (time.perf_counter() - started) * 1000
@@ -175,6 +178,7 @@ class VideoHandler:
             self._storage.upload_file(
                 dst, self._output_bucket, output_key, content_type=OUTPUT_CONTENT_TYPE
             )
+        fault_point("video.uploaded")
         self._record_completion(segment, output_key)
         mode = segment.mode.value
         logger.info(
