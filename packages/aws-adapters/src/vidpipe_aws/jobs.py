@@ -237,6 +237,20 @@ class JobStore(AdapterEdge, ABC):
             raise NotFoundError(f"job {job_id} does not exist")
         return claimed
 
+    def release_reassembly(self, job_id: str, owner: str) -> bool:
+        """Give the lease back early (after a passing error), so that any worker can take the
+        job at once instead of waiting for the lease to expire. False when `owner` no longer
+        holds it; the job stays `reassembling` either way."""
+        values: dict[str, Any] = {
+            "reassembly_lease_owner": None,
+            "reassembly_lease_until": None,
+            "updated_at": self._clock(),
+        }
+        condition = all_of(
+            Equals("status", S.REASSEMBLING), Equals("reassembly_lease_owner", owner)
+        )
+        return self._write(job_id, JobUpdate(values), condition) is not None
+
     def complete(self, job_id: str, owner: str, outputs: Mapping[str, str]) -> bool:
         """Mark the job completed with its output keys, once: only the lease owner of a
         `reassembling` job succeeds. False when the condition fails (someone else completed it,

@@ -285,6 +285,23 @@ def test_a_live_lease_keeps_others_out_until_it_expires(store: JobStore, clock: 
     assert taken.reassembly_lease_owner == "media-2"
 
 
+def test_a_released_lease_lets_another_worker_claim_at_once(store: JobStore) -> None:
+    processing_job(store)
+    store.claim_reassembly("j1", "media-1", 900)
+
+    assert not store.release_reassembly("j1", "media-2")  # not the owner: nothing changes
+    assert store.claim_reassembly("j1", "media-2", 900) is None
+    assert store.release_reassembly("j1", "media-1")
+
+    released = store.get("j1")
+    assert released is not None
+    assert released.status is S.REASSEMBLING
+    assert (released.reassembly_lease_owner, released.reassembly_lease_until) == (None, None)
+    taken = store.claim_reassembly("j1", "media-2", 900)
+    assert taken is not None and taken.reassembly_lease_owner == "media-2"
+    assert not store.complete("j1", "media-1", {"final": "jobs/j1/final.mp4"})
+
+
 def test_the_owner_may_claim_again_to_extend(store: JobStore, clock: Clock) -> None:
     processing_job(store)
     store.claim_reassembly("j1", "media-1", 60)

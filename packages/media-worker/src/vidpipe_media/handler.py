@@ -134,13 +134,26 @@ class MediaHandler:
             )
         try:
             outputs, joined = self._reassemble(claimed)
-        except SegmentsIncompleteError as exc:
-            # The trigger counted them all, so this should not happen; the lease stays ours
-            # and our own retry takes it back at once.
-            raise RetryLater(str(exc)) from exc
+            self._finish(job_id, outputs, joined)
         except BadSegmentError as exc:
             raise BadInput(exc.reason, job_id=job_id, stage=STAGE) from exc
-        self._finish(job_id, outputs, joined)
+        except Exception as exc:
+            # A passing error (S3, DynamoDB, ffmpeg, or completions the trigger counted but a
+            # read missed): give the lease back so that whichever worker receives the retry
+            # can take the job at once, instead of waiting for the lease to expire.
+            self._release(job_id)
+            if isinstance(exc, SegmentsIncompleteError):
+                raise RetryLater(str(exc)) from exc
+            raise
+
+    def _release(self, job_id: str) -> None:
+        try:
+            released = self._jobs.release_reassembly(job_id, self._worker_id)
+        except Exception:
+            logger.exception("could not release the lease of job %s; it expires by itself", job_id)
+            return
+        if released:
+            logger.info("reassembly lease of job %s released after an error", job_id)
 
     def _claim(self, job_id: str) -> Job | None:
         """The job with our lease; None when there is nothing left to do; RetryLater while

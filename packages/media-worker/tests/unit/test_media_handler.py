@@ -133,9 +133,10 @@ def test_an_expired_lease_is_taken_over_and_the_job_completed(
 class FailingStorage(InMemoryObjectStorage):
     """Dies once on the upload of a key ending in `fail_on`, or runs `hook` there instead."""
 
-    def __init__(self, fail_on: str) -> None:
+    def __init__(self, fail_on: str, error: type[BaseException] = ConnectionResetError) -> None:
         super().__init__()
         self.fail_on = fail_on
+        self.error = error
         self.armed = True
         self.hook: object = None
 
@@ -145,11 +146,11 @@ class FailingStorage(InMemoryObjectStorage):
             if callable(self.hook):
                 self.hook()
             else:
-                raise ConnectionResetError("worker killed mid-upload")
+                raise self.error("worker killed mid-upload")
         super()._upload_file(path, bucket, key, content_type, metadata)
 
 
-def test_crash_after_final_upload_is_completed_exactly_once_after_lease_expiry(
+def test_an_error_after_final_upload_releases_the_lease_and_completes_once(
     tmp_path: Path, bikes_segments: list[Path]
 ) -> None:
     world = World(tmp_path / "work", storage=FailingStorage("metadata.json"))
@@ -159,9 +160,38 @@ def test_crash_after_final_upload_is_completed_exactly_once_after_lease_expiry(
     with pytest.raises(ConnectionResetError):
         world.handler("worker-a")(first)
     job = world.job(JOB)
-    assert job.status is JobStatus.REASSEMBLING and job.reassembly_lease_owner == "worker-a"
+    # A passing error gives the lease back: the retry need not wait for it to expire.
+    assert job.status is JobStatus.REASSEMBLING and job.reassembly_lease_owner is None
     assert KEYS["final"] in output_keys(world) and KEYS["metadata"] not in output_keys(world)
     assert list(world.work_dir.iterdir()) == []  # cleaned up on the way out too
+
+    # The redelivered message reaches another worker, which takes the job at once.
+    world.clock.advance(5)
+    world.handler("worker-b")(first)
+
+    job = world.job(JOB)
+    assert job.status is JobStatus.COMPLETED and job.outputs == KEYS
+    assert output_keys(world) == set(KEYS.values())
+    assert len(world.notifier.events) == 1
+    # A late duplicate changes nothing.
+    world.handler("worker-a")(first)
+    assert world.job(JOB) == job and len(world.notifier.events) == 1
+
+
+class _Killed(BaseException):
+    """The process died (kill -9): no `except Exception` runs, so nothing is released."""
+
+
+def test_a_killed_worker_keeps_its_lease_until_it_expires(
+    tmp_path: Path, bikes_segments: list[Path]
+) -> None:
+    world = World(tmp_path / "work", storage=FailingStorage("metadata.json", error=_Killed))
+    world.ready_job(JOB, bikes_segments)
+    first = message(JOB, len(bikes_segments))
+
+    with pytest.raises(_Killed):
+        world.handler("worker-a")(first)
+    assert world.job(JOB).reassembly_lease_owner == "worker-a"
 
     # The redelivered message reaches another worker while worker-a's lease is live ...
     world.clock.advance(60)
@@ -173,11 +203,7 @@ def test_crash_after_final_upload_is_completed_exactly_once_after_lease_expiry(
 
     job = world.job(JOB)
     assert job.status is JobStatus.COMPLETED and job.outputs == KEYS
-    assert output_keys(world) == set(KEYS.values())
     assert len(world.notifier.events) == 1
-    # A late duplicate changes nothing.
-    world.handler("worker-a")(first)
-    assert world.job(JOB) == job and len(world.notifier.events) == 1
 
 
 def test_a_worker_whose_lease_was_taken_over_does_not_complete_or_notify(
