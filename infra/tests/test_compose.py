@@ -14,7 +14,7 @@ import yaml
 from infra_helpers import REPO_ROOT
 
 from vidpipe_aws import AwsSettings
-from vidpipe_infra import CORE_WORKERS
+from vidpipe_infra import CORE_WORKERS, DETECTION, workers
 from vidpipe_infra.env import aws_env, queue_url_env
 from vidpipe_types.topology import StackNames
 
@@ -46,7 +46,7 @@ def test_provision_runs_vidpipe_once_after_localstack(compose: dict[str, Any]) -
     assert provision["depends_on"] == {"localstack": {"condition": "service_healthy"}}
 
 
-@pytest.mark.parametrize("spec", CORE_WORKERS, ids=lambda s: s.name)
+@pytest.mark.parametrize("spec", workers(detection=True), ids=lambda s: s.name)
 def test_every_worker_is_built_and_pointed_at_localstack(
     compose: dict[str, Any], spec: Any
 ) -> None:
@@ -68,7 +68,13 @@ def test_every_worker_is_built_and_pointed_at_localstack(
     assert env[aws_env("jobs_table")] == NAMES.jobs_table
     assert env[aws_env("segment_completions_table")] == NAMES.segment_completions_table
     for worker in (spec.queue, *spec.sends):
-        if worker.value == "detection":
-            continue
         url = env[queue_url_env(worker)]
         assert url.endswith(f"/{NAMES.queue(worker)}")
+
+
+def test_only_the_detection_worker_waits_for_its_profile(compose: dict[str, Any]) -> None:
+    # Its image is large: `up` leaves it out unless `--profile detection` is given.
+    services = compose["services"]
+    assert services[DETECTION.name]["profiles"] == ["detection"]
+    assert all("profiles" not in services[spec.name] for spec in CORE_WORKERS)
+    assert "profiles" not in services["localstack"] and "profiles" not in services["provision"]

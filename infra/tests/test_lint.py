@@ -11,7 +11,7 @@ from aws_cdk.assertions import Template
 from cfnlint.api import ManualArgs, lint_file
 from infra_helpers import REPO_ROOT, write_template
 
-from vidpipe_infra import CORE_WORKERS
+from vidpipe_infra import workers
 
 BIN = Path(sys.executable).parent
 DOCKERFILES = sorted(REPO_ROOT.glob("packages/*/Dockerfile"))
@@ -42,9 +42,9 @@ def test_cfn_lint_does_fail_on_an_error(tmp_path: Path) -> None:
     assert _cfn_lint_errors(broken)
 
 
-def test_every_core_worker_has_a_dockerfile() -> None:
+def test_every_worker_has_a_dockerfile() -> None:
     have = {path.parent.name for path in DOCKERFILES}
-    assert {spec.name for spec in CORE_WORKERS} <= have
+    assert {spec.name for spec in workers(detection=True)} <= have
 
 
 @pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.parent.name)

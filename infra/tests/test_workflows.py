@@ -10,7 +10,7 @@ import pytest
 import yaml
 from infra_helpers import REPO_ROOT
 
-from vidpipe_infra import CORE_WORKERS
+from vidpipe_infra import workers
 
 WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
 
@@ -39,7 +39,9 @@ def test_images_are_pushed_on_tags_with_oidc_for_every_worker() -> None:
     assert workflow[True] == {"push": {"tags": ["v*"]}}
     job = workflow["jobs"]["push"]
     assert job["permissions"] == {"contents": "read", "id-token": "write"}
-    assert set(job["strategy"]["matrix"]["worker"]) == {spec.name for spec in CORE_WORKERS}
+    assert set(job["strategy"]["matrix"]["worker"]) == {
+        spec.name for spec in workers(detection=True)
+    }
     text = yaml.safe_dump(job)
     assert "aws-access-key-id" not in text
     assert "role-to-assume" in text
