@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vidpipe_aws import Queue, ReceivedMessage, Runner, RunnerSettings, SqsQueue
-from vidpipe_cli import EmbeddedAws, local_clients
+from vidpipe_aws.local_aws import EmbeddedAws
+from vidpipe_cli import local_clients
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

@@ -7,13 +7,12 @@ vidpipe-aws-adapters can ask for `moto_server`, `aws_settings` or `aws_clients`.
 from __future__ import annotations
 
 import os
-import socket
-import urllib.request
 from typing import TYPE_CHECKING
 
 import pytest
 
 from vidpipe_aws.clients import AwsClients
+from vidpipe_aws.local_aws import EmbeddedAws, free_loopback_port
 from vidpipe_aws.settings import AwsSettings
 
 if TYPE_CHECKING:
@@ -27,33 +26,8 @@ _FAKE_CREDENTIALS = {
 }
 
 
-def free_loopback_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class MotoServer:
-    """A running ThreadedMotoServer and its endpoint URL."""
-
-    def __init__(self, port: int | None = None) -> None:
-        from moto.server import ThreadedMotoServer
-
-        self.port = port or free_loopback_port()
-        self.endpoint_url = f"http://127.0.0.1:{self.port}"
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-
-    def start(self) -> None:
-        self._server.start()
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def reset(self) -> None:
-        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(request, timeout=10):
-            pass
+class MotoServer(EmbeddedAws):
+    """The tests' moto server: a free loopback port, started by the session fixture."""
 
 
 @pytest.fixture(scope="session")
@@ -83,3 +57,12 @@ def aws_settings(moto_server: MotoServer) -> AwsSettings:
 @pytest.fixture
 def aws_clients(aws_settings: AwsSettings) -> AwsClients:
     return AwsClients.from_settings(aws_settings)
+
+
+__all__ = [
+    "MotoServer",
+    "aws_clients",
+    "aws_settings",
+    "free_loopback_port",
+    "moto_server",
+]

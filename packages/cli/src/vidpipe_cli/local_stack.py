@@ -20,7 +20,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -30,11 +29,12 @@ import urllib.request
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 import boto3
 
 from vidpipe_aws import AwsClients, AwsSettings, ProvisionedStack, provision
+from vidpipe_aws.local_aws import EmbeddedAws, LocalAwsError
 from vidpipe_cli._launch_env import LAUNCHER_MODULE, PARENT_PID_VARIABLE
 from vidpipe_cli.errors import LocalStackError, WorkerExitedError
 from vidpipe_cli.target import Target
@@ -92,13 +92,6 @@ def file_sinks(log_dir: Path) -> SinkFactory:
     return lambda name: FileSink(log_dir / f"{name}.log")
 
 
-def free_loopback_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def local_clients(endpoint_url: str, region: str) -> AwsClients:
     """Clients for a local endpoint, with fake credentials of their own (the process's
     environment, which may hold real ones, is left alone)."""
@@ -110,60 +103,6 @@ def local_clients(endpoint_url: str, region: str) -> AwsClients:
     )
     settings = AwsSettings(AWS_REGION=region, AWS_ENDPOINT_URL=endpoint_url)
     return AwsClients.from_settings(settings, session=session)
-
-
-class EmbeddedAws:
-    """A moto server on a loopback port, in a thread of this process."""
-
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._host = host
-        self._port = port
-        self._server: Any = None
-        self.endpoint_url = ""
-
-    def start(self) -> str:
-        # Imported here: moto is heavy and only the local stack needs it.
-        from moto.server import ThreadedMotoServer
-
-        if self._port:
-            # ThreadedMotoServer waits forever when it cannot bind: fail first, with a reason.
-            try:
-                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-                    probe.bind((self._host, self._port))
-            except OSError as exc:
-                raise LocalStackError(
-                    f"cannot listen on {self._host}:{self._port} ({exc.strerror}): "
-                    "choose another --port, or 0 for a free one"
-                ) from exc
-        # Request lines at INFO would drown the terminal of `vidpipe up`.
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        server = ThreadedMotoServer(ip_address=self._host, port=self._port, verbose=False)
-        server.start()
-        self._server = server
-        host, port = server.get_host_and_port()
-        self.endpoint_url = f"http://{host}:{port}"
-        return self.endpoint_url
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-
-    def interrupt(self) -> None:
-        """Stop serving for a while (connections are refused) but keep the port and the state:
-        moto's backends live in this process, not in the server thread. For outage tests."""
-        if self._server is None:
-            raise LocalStackError("the embedded AWS is not running")
-        self._port = self._server.get_host_and_port()[1]
-        self.stop()
-
-    def resume(self) -> None:
-        """Serve again on the port `interrupt` left, with every resource as it was."""
-        from moto.server import ThreadedMotoServer
-
-        server = ThreadedMotoServer(ip_address=self._host, port=self._port, verbose=False)
-        server.start()
-        self._server = server
 
 
 def _health_port(line: str) -> int | None:
@@ -388,7 +327,10 @@ class LocalStack:
 
     def start_aws(self) -> ProvisionedStack:
         """Start moto and provision the resources (no workers)."""
-        endpoint = self._aws.start()
+        try:
+            endpoint = self._aws.start()
+        except LocalAwsError as exc:
+            raise LocalStackError(str(exc)) from exc
         self._clients = local_clients(endpoint, self.region)
         self._stack = provision(self._clients, self.names)
         return self._stack
@@ -478,7 +420,10 @@ class LocalStack:
 
     def interrupt_aws(self) -> None:
         """Make the AWS endpoint refuse connections, keeping its state (outage tests)."""
-        self._aws.interrupt()
+        try:
+            self._aws.interrupt()
+        except LocalAwsError as exc:
+            raise LocalStackError(str(exc)) from exc
 
     def resume_aws(self) -> None:
         """Serve the AWS endpoint again after `interrupt_aws`, on the same port."""
