@@ -40,6 +40,20 @@ requirements+=(-e "$project_root[test]")
 constraints=$(python3 scripts/packages.py constraints "$folder")
 torch_pin=$(grep -E '^torch==' "$constraints" || true)
 
+# Source-only distributions the package declares in packages.py's BUILT_AGAINST_TORCH (sam2)
+# are built against the torch just installed, without build isolation (an isolated build would
+# fetch another torch, with its CUDA packages); the install that follows finds them in place.
+build_against_torch() {
+    local name build_env pin
+    while read -r name build_env; do
+        [[ -z $name ]] && continue
+        pin=$(grep -iE "^${name}==" "$constraints")
+        # shellcheck disable=SC2086 # build_env is a list of VAR=VALUE words
+        env $build_env "$venv/bin/python" -m pip install -q --no-build-isolation \
+            -c "$constraints" "$pin"
+    done < <(python3 scripts/packages.py built-against-torch "$folder")
+}
+
 log "installing $venv"
 rm -f "$stamp_file"
 if [[ -n $torch_pin ]]; then
@@ -49,6 +63,7 @@ if [[ -n $torch_pin ]]; then
     rm -rf "$venv"
     "$UV" venv -q --seed --python 3.11 "$venv"
     "$venv/bin/python" -m pip install -q "$torch_pin"
+    build_against_torch
     "$venv/bin/python" -m pip install -q -c "$constraints" "${requirements[@]}"
     "$venv/bin/python" -m pip check
 else

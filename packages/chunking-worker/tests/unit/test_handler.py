@@ -255,7 +255,7 @@ def test_bad_options_fail_the_job_with_the_reason(world: World, tiny_video: Path
 
     bad = caught.value
     assert (bad.job_id, bad.stage) == ("job-bad", "chunking")
-    assert bad.reason == "unknown mode 'blur': choose one of passthrough, grayscale"
+    assert bad.reason == "unknown mode 'blur': choose one of passthrough, grayscale, sam2"
     fail_as_the_runner_does(world, bad)
     job = world.jobs.get("job-bad")
     assert job is not None and job.status is JobStatus.FAILED

@@ -1,7 +1,8 @@
 """vidpipe_media: the media-worker joins a job's processed segments into its final outputs.
 
 `MediaHandler` handles one reassembly-queue message (see docs/reassembly-protocol.md);
-`Sweeper` re-requests reassembly of jobs that stalled; `MediaSettings` holds the settings.
+`Sweeper` re-requests reassembly of jobs that stalled; `MediaSettings` holds the settings;
+`vidpipe_media.analysis` runs the optional Gemini analysis stage.
 """
 
 from vidpipe_media.assemble import (
@@ -11,16 +12,30 @@ from vidpipe_media.assemble import (
     download_segments,
     join_segments,
 )
-from vidpipe_media.errors import BadSegmentError, MediaWorkerError, SegmentsIncompleteError
-from vidpipe_media.handler import CONTENT_TYPES, OUTPUT_NAMES, MediaHandler, Notifier, parse_payload
+from vidpipe_media.errors import (
+    AnalysisError,
+    BadSegmentError,
+    MediaWorkerError,
+    SegmentsIncompleteError,
+)
+from vidpipe_media.handler import (
+    CONTENT_TYPES,
+    NO_API_KEY,
+    OUTPUT_NAMES,
+    MediaHandler,
+    Notifier,
+    parse_payload,
+)
 from vidpipe_media.metadata import build_metadata, stage_timings
 from vidpipe_media.settings import MediaSettings, default_worker_id
 from vidpipe_media.sweeper import Sweeper, lease_is_live
 
 __all__ = [
     "CONTENT_TYPES",
+    "NO_API_KEY",
     "OUTPUT_NAMES",
     "THUMBNAIL_WIDTH",
+    "AnalysisError",
     "BadSegmentError",
     "JoinedVideo",
     "MediaHandler",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from vidpipe_aws import AwsContext, AwsSettings, RunnerSettings, run_worker
 from vidpipe_aws.webhook import NotifyingFailureRecorder, WebhookNotifier
+from vidpipe_media.analysis import Analyzer, build_client
 from vidpipe_media.assemble import WORKER
 from vidpipe_media.handler import MediaHandler
 from vidpipe_media.settings import MediaSettings
@@ -21,6 +22,8 @@ def main() -> int:
     context = AwsContext.from_settings(aws_settings)
     queue = context.queue(aws_settings.reassembly_queue_url, "REASSEMBLY_QUEUE_URL")
     notifier = WebhookNotifier(settings.callback_url)
+    genai_client = build_client(settings)
+    analyzer = Analyzer(genai_client, settings) if genai_client is not None else None
     handler = MediaHandler(
         context.storage,
         context.jobs,
@@ -28,6 +31,7 @@ def main() -> int:
         settings,
         output_bucket=aws_settings.output_bucket,
         notifier=notifier,
+        analyzer=analyzer,
     )
     if settings.sweeper_enabled:
         # A daemon thread: it stops with the process, and a sweep cut short loses nothing.

@@ -30,3 +30,14 @@ class BadSegmentError(MediaWorkerError):
         super().__init__(reason)
         self.index = index
         self.reason = reason
+
+
+class AnalysisError(MediaWorkerError):
+    """The optional analysis stage gave up: the API kept failing, refused the request, or the
+    model's output did not match the profile's schema. The job still completes; ``reason``
+    goes to its analysis status."""
+
+    def __init__(self, reason: str, *, retryable: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable

@@ -27,9 +27,12 @@ from vidpipe_media.assemble import (
     download_segments,
     join_segments,
 )
-from vidpipe_media.errors import BadSegmentError, SegmentsIncompleteError
+from vidpipe_media.errors import AnalysisError, BadSegmentError, SegmentsIncompleteError
 from vidpipe_media.metadata import build_metadata
 from vidpipe_types import (
+    AnalysisDocument,
+    AnalysisState,
+    AnalysisStatus,
     JobArtifact,
     JobStatus,
     ReassemblyPayload,
@@ -46,8 +49,9 @@ if TYPE_CHECKING:
     from vidpipe_aws.queue import ReceivedMessage
     from vidpipe_aws.storage import ObjectStorage
     from vidpipe_aws.webhook import WebhookStatus
+    from vidpipe_media.analysis import Analyzer
     from vidpipe_media.settings import MediaSettings
-    from vidpipe_types import Job
+    from vidpipe_types import Analysis, Job
 
 logger = logging.getLogger(__name__)
 
@@ -56,13 +60,17 @@ CONTENT_TYPES = {
     JobArtifact.FINAL: "video/mp4",
     JobArtifact.THUMBNAIL: "image/jpeg",
     JobArtifact.METADATA: "application/json",
+    JobArtifact.ANALYSIS: "application/json",
 }
 #: Keys of `Job.outputs` (and of the webhook's `result.outputs`) for each artifact.
 OUTPUT_NAMES = {
     JobArtifact.FINAL: "final",
     JobArtifact.THUMBNAIL: "thumbnail",
     JobArtifact.METADATA: "metadata",
+    JobArtifact.ANALYSIS: "analysis",
 }
+#: The analysis status recorded when a job asks for an analysis but no API key is configured.
+NO_API_KEY = "GEMINI_API_KEY is not set"
 
 
 class Notifier(Protocol):
@@ -90,6 +98,7 @@ class MediaHandler:
         *,
         output_bucket: str,
         notifier: Notifier | None = None,
+        analyzer: Analyzer | None = None,
         worker_id: str | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -99,6 +108,7 @@ class MediaHandler:
         self._settings = settings
         self._output_bucket = output_bucket
         self._notifier = notifier
+        self._analyzer = analyzer
         self._worker_id = worker_id or settings.worker_id
         self._clock = clock
         self._limits = settings.ffmpeg_limits()
@@ -213,7 +223,60 @@ class MediaHandler:
                 )
                 outputs[OUTPUT_NAMES[artifact]] = key
             fault_point("media.uploaded")
+            if job.options.analyze is not None:
+                status = self._analyze(job, job.options.analyze, joined, directory)
+                self._jobs.update_fields(job.job_id, analysis=status)
+                if status.output_key is not None:
+                    outputs[OUTPUT_NAMES[JobArtifact.ANALYSIS]] = status.output_key
         return outputs, joined
+
+    def _analyze(
+        self, job: Job, profile: Analysis, joined: JoinedVideo, directory: Path
+    ) -> AnalysisStatus:
+        """Run the optional analysis stage; its failure is recorded, never raised, so that
+        the video job completes whatever the analysis does."""
+        if self._analyzer is None:
+            logger.info(
+                "job %s asked for a %s analysis: skipped, %s", job.job_id, profile, NO_API_KEY
+            )
+            return AnalysisStatus(state=AnalysisState.SKIPPED, profile=profile, reason=NO_API_KEY)
+        depth = self._analyzer.depth
+        model = self._analyzer.model_for(depth)
+        try:
+            outcome = self._analyzer.analyze(joined.final, profile, joined.media)
+        except AnalysisError as exc:
+            logger.warning("analysis of job %s failed: %s", job.job_id, exc.reason)
+            reason = exc.reason
+        except Exception as exc:
+            # An optional stage must not hold final.mp4 hostage: keep the traceback in the log
+            # and the reason on the job, and complete the job.
+            logger.exception("analysis of job %s failed unexpectedly", job.job_id)
+            reason = f"unexpected error: {type(exc).__name__}: {exc}"[:500]
+        else:
+            document = AnalysisDocument(
+                job_id=job.job_id,
+                profile=outcome.profile,
+                depth=outcome.depth,
+                model=outcome.model,
+                result=outcome.result,
+            )
+            path = directory / JobArtifact.ANALYSIS.value
+            path.write_text(document.model_dump_json(indent=2), encoding="utf-8")
+            key = build_job_output_key(job.job_id, JobArtifact.ANALYSIS)
+            self._storage.upload_file(
+                path, self._output_bucket, key, content_type=CONTENT_TYPES[JobArtifact.ANALYSIS]
+            )
+            logger.info("job %s: %s analysis written to %s", job.job_id, profile, key)
+            return AnalysisStatus(
+                state=AnalysisState.COMPLETED,
+                profile=profile,
+                depth=outcome.depth,
+                model=outcome.model,
+                output_key=key,
+            )
+        return AnalysisStatus(
+            state=AnalysisState.FAILED, profile=profile, depth=depth, model=model, reason=reason
+        )
 
     def _finish(self, job_id: str, outputs: dict[str, str], joined: JoinedVideo) -> None:
         if not self._jobs.complete(job_id, self._worker_id, outputs):

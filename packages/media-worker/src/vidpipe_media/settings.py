@@ -7,10 +7,11 @@ import secrets
 import socket
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vidpipe_ffmpeg import ResourceLimits
+from vidpipe_types import AnalysisDepth
 
 
 def default_worker_id() -> str:
@@ -19,7 +20,7 @@ def default_worker_id() -> str:
 
 
 class MediaSettings(BaseSettings):
-    """Reassembly lease, sweeper, scratch space, webhook and ffmpeg limits."""
+    """Reassembly lease, sweeper, scratch space, webhook, ffmpeg limits and the analysis stage."""
 
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
@@ -38,6 +39,31 @@ class MediaSettings(BaseSettings):
     ffmpeg_memory_bytes: int = Field(
         default=4 * 1024**3, gt=0, validation_alias="FFMPEG_MEMORY_BYTES"
     )
+    # Optional analysis stage (the job's `analyze` option): Gemini through google-genai.
+    gemini_api_key: SecretStr | None = Field(default=None, validation_alias="GEMINI_API_KEY")
+    gemini_base_url: str | None = Field(default=None, validation_alias="GEMINI_BASE_URL")
+    gemini_flash_model: str = Field(
+        default="gemini-2.5-flash", min_length=1, validation_alias="GEMINI_FLASH_MODEL"
+    )
+    gemini_pro_model: str = Field(
+        default="gemini-2.5-pro", min_length=1, validation_alias="GEMINI_PRO_MODEL"
+    )
+    analysis_depth: AnalysisDepth = Field(
+        default=AnalysisDepth.STANDARD, validation_alias="ANALYSIS_DEPTH"
+    )
+    analysis_frames: int = Field(default=8, ge=1, le=64, validation_alias="ANALYSIS_FRAMES")
+    analysis_max_attempts: int = Field(
+        default=4, ge=1, le=20, validation_alias="ANALYSIS_MAX_ATTEMPTS"
+    )
+    analysis_timeout_seconds: float = Field(
+        default=300.0, gt=0, validation_alias="ANALYSIS_TIMEOUT_SECONDS"
+    )
+    analysis_backoff_seconds: float = Field(
+        default=2.0, ge=0, validation_alias="ANALYSIS_BACKOFF_SECONDS"
+    )
+    analysis_backoff_max_seconds: float = Field(
+        default=30.0, ge=0, validation_alias="ANALYSIS_BACKOFF_MAX_SECONDS"
+    )
     worker_id: str = Field(
         default_factory=default_worker_id,
         min_length=1,
@@ -55,6 +81,10 @@ class MediaSettings(BaseSettings):
     def _check(self) -> MediaSettings:
         if self.callback_url == "":
             self.callback_url = None
+        if self.gemini_base_url == "":
+            self.gemini_base_url = None
+        if self.gemini_api_key is not None and not self.gemini_api_key.get_secret_value():
+            self.gemini_api_key = None
         if self.callback_url is not None and not self.callback_url.startswith(
             ("http://", "https://")
         ):

@@ -48,6 +48,7 @@ class Stack:
         *,
         segment_seconds: float,
         strategy: Literal["auto", "copy", "reencode"] = "auto",
+        options: JobOptions | None = None,
     ) -> int:
         """Split `source`, store its segments as processed outputs with their completions, and
         leave the job in `processing` with its total, as the other workers would. The total."""
@@ -56,7 +57,7 @@ class Stack:
         now = datetime.now(UTC)
         key = f"input/{job_id}.mp4"
         self.jobs.create_if_absent(
-            Job.new(job_id, self.provisioned.input_bucket, key, JobOptions(), now)
+            Job.new(job_id, self.provisioned.input_bucket, key, options or JobOptions(), now)
         )
         self.jobs.transition(
             job_id, from_statuses={JobStatus.CREATED}, to_status=JobStatus.CHUNKING

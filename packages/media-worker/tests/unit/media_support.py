@@ -15,6 +15,7 @@ from vidpipe_aws.fakes import (
 )
 from vidpipe_aws.queue import ReceivedMessage
 from vidpipe_media import MediaHandler, MediaSettings
+from vidpipe_media.analysis import Analyzer
 from vidpipe_types import (
     Job,
     JobOptions,
@@ -80,7 +81,9 @@ class World:
         values: dict[str, Any] = {"work_dir": self.work_dir, "lease_seconds": 900.0}
         return MediaSettings(**{**values, **overrides})
 
-    def handler(self, worker_id: str, **overrides: Any) -> MediaHandler:
+    def handler(
+        self, worker_id: str, *, analyzer: Analyzer | None = None, **overrides: Any
+    ) -> MediaHandler:
         return MediaHandler(
             self.storage,
             self.jobs,
@@ -88,17 +91,22 @@ class World:
             self.settings(**overrides),
             output_bucket=OUTPUT_BUCKET,
             notifier=self.notifier,
+            analyzer=analyzer,
             worker_id=worker_id,
             clock=self.clock,
         )
 
     def add_job(
-        self, job_id: str, *, total: int | None = None, mode: Mode = Mode.PASSTHROUGH
+        self,
+        job_id: str,
+        *,
+        total: int | None = None,
+        mode: Mode = Mode.PASSTHROUGH,
+        options: JobOptions | None = None,
     ) -> Job:
         """A job moved through created -> chunking -> processing, 1 s per stage."""
-        job = Job.new(
-            job_id, INPUT_BUCKET, f"input/{job_id}.mp4", JobOptions(mode=mode), self.clock()
-        )
+        options = options or JobOptions(mode=mode)
+        job = Job.new(job_id, INPUT_BUCKET, f"input/{job_id}.mp4", options, self.clock())
         self.jobs.create_if_absent(job)
         self.clock.advance(1)
         self.jobs.transition(
@@ -127,8 +135,10 @@ class World:
                 )
             )
 
-    def ready_job(self, job_id: str, segments: list[Path]) -> Job:
-        job = self.add_job(job_id, total=len(segments))
+    def ready_job(
+        self, job_id: str, segments: list[Path], options: JobOptions | None = None
+    ) -> Job:
+        job = self.add_job(job_id, total=len(segments), options=options)
         self.add_processed(job_id, segments)
         self.clock.advance(3)
         return job

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Self
 from pydantic import BaseModel, ConfigDict, Field
 
 from vidpipe_types._metadata import normalize_metadata
+from vidpipe_types.analysis import Analysis, AnalysisStatus
 from vidpipe_types.errors import InvalidJobOptionsError
 from vidpipe_types.ids import JobId
 from vidpipe_types.modes import Mode, mode_choices, parse_mode
@@ -32,15 +33,10 @@ class JobStatus(StrEnum):
         return self in (JobStatus.COMPLETED, JobStatus.FAILED)
 
 
-class Analysis(StrEnum):
-    """What the optional analysis step writes to ``analysis.json``."""
-
-    SUMMARY = "summary"
-    PRODUCT = "product"
-
-
 _TRUE_WORDS = frozenset({"true", "1", "yes"})
 _FALSE_WORDS = frozenset({"false", "0", "no"})
+#: Longest accepted `prompt-text` (S3 user metadata is small: 2 KB in all).
+MAX_PROMPT_TEXT = 200
 
 
 class JobOptions(BaseModel):
@@ -51,20 +47,31 @@ class JobOptions(BaseModel):
     mode: Mode = Mode.PASSTHROUGH
     detect: bool = False
     analyze: Analysis | None = None
+    # Where the subject is, for `sam2`: a box (x1, y1, x2, y2) or a point (x, y) in pixels of
+    # the source video, or a text ("the product") that a vision model turns into a box.
+    prompt_box: tuple[float, float, float, float] | None = None
+    prompt_point: tuple[float, float] | None = None
+    prompt_text: str | None = Field(default=None, min_length=1, max_length=MAX_PROMPT_TEXT)
 
     @classmethod
     def from_metadata(cls, metadata: Mapping[str, str], default_mode: Mode) -> Self:
-        """Read ``mode``, ``detect`` and ``analyze`` from user metadata.
+        """Read ``mode``, ``detect``, ``analyze`` and the ``prompt-box``, ``prompt-point`` and
+        ``prompt-text`` of ``sam2`` from user metadata.
 
         Names are matched case-insensitively, with or without ``x-amz-meta-``; an absent or
         blank entry takes the default. Raises InvalidJobOptionsError naming the bad entry and
         the accepted values.
         """
-        entries = {k: v.strip().lower() for k, v in normalize_metadata(metadata).items()}
+        raw = {k.replace("_", "-"): v.strip() for k, v in normalize_metadata(metadata).items()}
+        entries = {k: v.lower() for k, v in raw.items()}
         return cls(
             mode=_read_mode(entries.get("mode", ""), default_mode),
             detect=_read_detect(entries.get("detect", "")),
             analyze=_read_analyze(entries.get("analyze", "")),
+            prompt_box=_read_box(entries.get("prompt-box", "")),
+            prompt_point=_read_point(entries.get("prompt-point", "")),
+            # The text keeps its case: it is read by a model, not matched.
+            prompt_text=_read_prompt_text(raw.get("prompt-text", "")),
         )
 
     def to_metadata(self) -> dict[str, str]:
@@ -72,6 +79,12 @@ class JobOptions(BaseModel):
         metadata = {"mode": self.mode.value, "detect": "true" if self.detect else "false"}
         if self.analyze is not None:
             metadata["analyze"] = self.analyze.value
+        if self.prompt_box is not None:
+            metadata["prompt-box"] = ",".join(f"{v:g}" for v in self.prompt_box)
+        if self.prompt_point is not None:
+            metadata["prompt-point"] = ",".join(f"{v:g}" for v in self.prompt_point)
+        if self.prompt_text is not None:
+            metadata["prompt-text"] = self.prompt_text
         return metadata
 
 
@@ -104,6 +117,48 @@ def _read_analyze(value: str) -> Analysis | None:
         raise InvalidJobOptionsError(
             f"unknown analyze value {value!r}: choose one of {choices}, or leave it out"
         ) from None
+
+
+def _read_numbers(value: str, count: int, name: str, shape: str) -> tuple[float, ...] | None:
+    if not value:
+        return None
+    parts = value.split(",")
+    try:
+        numbers = tuple(float(part) for part in parts)
+    except ValueError:
+        numbers = ()
+    if len(numbers) != count or not all(0 <= n < 1e6 for n in numbers):
+        raise InvalidJobOptionsError(
+            f"invalid {name} {value!r}: use {shape}, non-negative pixels of the source video"
+        )
+    return numbers
+
+
+def _read_box(value: str) -> tuple[float, float, float, float] | None:
+    numbers = _read_numbers(value, 4, "prompt-box", "x1,y1,x2,y2")
+    if numbers is None:
+        return None
+    x1, y1, x2, y2 = numbers
+    if x2 <= x1 or y2 <= y1:
+        raise InvalidJobOptionsError(
+            f"invalid prompt-box {value!r}: x2 must exceed x1 and y2 must exceed y1"
+        )
+    return x1, y1, x2, y2
+
+
+def _read_point(value: str) -> tuple[float, float] | None:
+    numbers = _read_numbers(value, 2, "prompt-point", "x,y")
+    return None if numbers is None else (numbers[0], numbers[1])
+
+
+def _read_prompt_text(value: str) -> str | None:
+    if not value:
+        return None
+    if len(value) > MAX_PROMPT_TEXT:
+        raise InvalidJobOptionsError(
+            f"prompt-text is {len(value)} characters long: keep it under {MAX_PROMPT_TEXT + 1}"
+        )
+    return value
 
 
 class DetectionState(StrEnum):
@@ -190,6 +245,7 @@ class Job(BaseModel):
     reassembly_lease_until: UtcDatetime | None = None
     completed_at: UtcDatetime | None = None
     detection: DetectionStatus | None = None
+    analysis: AnalysisStatus | None = None
 
     @classmethod
     def new(

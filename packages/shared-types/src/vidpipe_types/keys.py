@@ -28,7 +28,8 @@ MAX_KEY_BYTES = 1024
 
 _S3_SCHEME = "s3://"
 # re.ASCII: without it \d also matches digits of other scripts, which int() accepts.
-_SEGMENT_RE = re.compile(r"segments/([^/]+)/(\d{5})_(\d{5})_([a-z]+)\.mp4", re.ASCII)
+# A mode is lower-case letters and digits (`sam2`), starting with a letter.
+_SEGMENT_RE = re.compile(r"segments/([^/]+)/(\d{5})_(\d{5})_([a-z][a-z0-9]*)\.mp4", re.ASCII)
 _OUTPUT_SEGMENT_RE = re.compile(r"jobs/([^/]+)/segments/(\d+)\.mp4", re.ASCII)
 _JOB_OUTPUT_RE = re.compile(r"jobs/([^/]+)/([^/]+)", re.ASCII)
 _FRAME_RE = re.compile(r"jobs/([^/]+)/frames/frame_(\d{4,})\.png", re.ASCII)
@@ -186,6 +187,15 @@ def parse_frame_key(key: str) -> tuple[str, int] | None:
     if build_frame_key(job_id, n) != key:
         return None
     return job_id, n
+
+
+def build_frame_scores_key(job_id: str, segment_index: int) -> str:
+    """``jobs/{job_id}/frames/segment_{segment_index}.json``: how a segment's frame crops
+    score as the job's primary image (written by the `sam2` model, read at reassembly)."""
+    _require_job_id(job_id)
+    if segment_index < 0:
+        raise InvalidKeyError(f"segment index {segment_index} must not be negative")
+    return _require_safe(f"{JOBS_PREFIX}{job_id}/frames/segment_{segment_index}.json")
 
 
 # --- URIs --------------------------------------------------------------------------------

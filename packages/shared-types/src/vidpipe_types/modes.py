@@ -8,6 +8,9 @@ from enum import StrEnum
 class Mode(StrEnum):
     PASSTHROUGH = "passthrough"
     GRAYSCALE = "grayscale"
+    #: Cut the main subject out of each frame (the `vidpipe-sam2-model` plugin of the
+    #: video-worker); a worker without the plugin leaves these segments to one that has it.
+    SAM2 = "sam2"
 
 
 def parse_mode(value: str) -> Mode | None:
@@ -19,5 +22,5 @@ def parse_mode(value: str) -> Mode | None:
 
 
 def mode_choices() -> str:
-    """``"passthrough, grayscale"``: for error messages that tell a person what to pick."""
+    """``"passthrough, grayscale, sam2"``: for error messages that tell a person what to pick."""
     return ", ".join(mode.value for mode in Mode)

@@ -57,7 +57,7 @@ def test_blank_entries_take_the_default() -> None:
 @pytest.mark.parametrize(
     ("metadata", "message"),
     [
-        ({"mode": "blur"}, "unknown mode 'blur': choose one of passthrough, grayscale"),
+        ({"mode": "blur"}, "unknown mode 'blur': choose one of passthrough, grayscale, sam2"),
         ({"detect": "maybe"}, "invalid detect value 'maybe': use true/false, yes/no or 1/0"),
         ({"analyze": "full"}, "unknown analyze value 'full': choose one of summary, product"),
     ],
@@ -181,3 +181,44 @@ def test_processing_progress_grows_with_completions(total: int, data: st.DataObj
     p_low = progress_for(JobStatus.PROCESSING, low, total)
     p_high = progress_for(JobStatus.PROCESSING, high, total)
     assert 10.0 <= p_low <= p_high <= 90.0
+
+
+def test_prompts_are_read_from_metadata() -> None:
+    metadata = {
+        "mode": "sam2",
+        "x-amz-meta-prompt-box": "10, 20,110.5,220",
+        "prompt_point": "64,48",
+        "Prompt-Text": "  The Red Mug ",
+    }
+
+    options = JobOptions.from_metadata(metadata, Mode.PASSTHROUGH)
+
+    assert options.mode is Mode.SAM2
+    assert options.prompt_box == (10.0, 20.0, 110.5, 220.0)
+    assert options.prompt_point == (64.0, 48.0)
+    assert options.prompt_text == "The Red Mug"
+    assert JobOptions.from_metadata(options.to_metadata(), Mode.PASSTHROUGH) == options
+
+
+def test_no_prompt_is_none() -> None:
+    options = JobOptions.from_metadata({"prompt-box": " ", "prompt-text": ""}, Mode.SAM2)
+
+    assert (options.prompt_box, options.prompt_point, options.prompt_text) == (None, None, None)
+    assert "prompt-box" not in options.to_metadata()
+
+
+@pytest.mark.parametrize(
+    ("metadata", "message"),
+    [
+        ({"prompt-box": "1,2,3"}, "invalid prompt-box '1,2,3': use x1,y1,x2,y2"),
+        ({"prompt-box": "1,2,x,4"}, "invalid prompt-box '1,2,x,4': use x1,y1,x2,y2"),
+        ({"prompt-box": "-1,2,3,4"}, "invalid prompt-box '-1,2,3,4'"),
+        ({"prompt-box": "nan,2,3,4"}, "invalid prompt-box 'nan,2,3,4'"),
+        ({"prompt-box": "5,2,3,4"}, "x2 must exceed x1 and y2 must exceed y1"),
+        ({"prompt-point": "1"}, "invalid prompt-point '1': use x,y"),
+        ({"prompt-text": "a" * 201}, "prompt-text is 201 characters long"),
+    ],
+)
+def test_bad_prompts_say_what_is_wrong(metadata: dict[str, str], message: str) -> None:
+    with pytest.raises(InvalidJobOptionsError, match=message):
+        JobOptions.from_metadata(metadata, Mode.SAM2)

@@ -13,6 +13,7 @@ from vidpipe_types import (
     Mode,
     VideoWorkerPayload,
     build_frame_key,
+    build_frame_scores_key,
     build_job_output_key,
     build_output_segment_key,
     build_segment_key,
@@ -296,3 +297,11 @@ def test_parsers_never_raise(key: str) -> None:
     assert parse_job_output_key(key) is None or key.startswith(JOBS_PREFIX)
     assert parse_frame_key(key) is None or key.startswith(JOBS_PREFIX)
     assert is_input_key(key) in (True, False)
+
+
+def test_frame_scores_key_format() -> None:
+    assert build_frame_scores_key("job-1", 3) == "jobs/job-1/frames/segment_3.json"
+    with pytest.raises(InvalidKeyError, match="must not be negative"):
+        build_frame_scores_key("job-1", -1)
+    with pytest.raises(InvalidKeyError):
+        build_frame_scores_key("job/1", 0)

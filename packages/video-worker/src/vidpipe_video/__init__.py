@@ -15,19 +15,25 @@ from vidpipe_video.errors import (
 from vidpipe_video.handler import OUTPUT_CONTENT_TYPE, STAGE, VideoHandler
 from vidpipe_video.models import (
     GRAYSCALE_FILTER,
+    KNOWN_PLUGINS,
+    PLUGIN_GROUP,
     Artifact,
     GrayscaleModel,
     ModelRegistry,
     PassthroughModel,
+    PluginEntryPoint,
     SegmentContext,
     SegmentModel,
     builtin_registry,
+    plugin_models,
 )
 from vidpipe_video.settings import VideoSettings
 
 __all__ = [
     "GRAYSCALE_FILTER",
+    "KNOWN_PLUGINS",
     "OUTPUT_CONTENT_TYPE",
+    "PLUGIN_GROUP",
     "STAGE",
     "Artifact",
     "DuplicateModelError",
@@ -35,6 +41,7 @@ __all__ = [
     "ModelOutputError",
     "ModelRegistry",
     "PassthroughModel",
+    "PluginEntryPoint",
     "SegmentContext",
     "SegmentModel",
     "SegmentRejectedError",
@@ -43,4 +50,5 @@ __all__ = [
     "VideoSettings",
     "VideoWorkerError",
     "builtin_registry",
+    "plugin_models",
 ]

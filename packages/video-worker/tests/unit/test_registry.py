@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 
-from vidpipe_ffmpeg import DEFAULT_LIMITS
+from vidpipe_ffmpeg import DEFAULT_LIMITS, ResourceLimits
 from vidpipe_types import Mode
 from vidpipe_video import (
+    KNOWN_PLUGINS,
+    PLUGIN_GROUP,
     DuplicateModelError,
+    GrayscaleModel,
     ModelRegistry,
     PassthroughModel,
     SegmentContext,
     SegmentModel,
     UnknownModelError,
     builtin_registry,
+    plugin_models,
 )
+from vidpipe_video.models import catalogue
 
 
 class LoadCounting(SegmentModel):
@@ -36,8 +42,73 @@ class LoadCounting(SegmentModel):
         raise AssertionError("not used")
 
 
-def test_every_mode_has_a_builtin_model() -> None:
-    assert set(builtin_registry(DEFAULT_LIMITS).names) == {mode.value for mode in Mode}
+def test_every_mode_has_a_builtin_or_a_known_plugin_model() -> None:
+    builtins = {PassthroughModel.name, GrayscaleModel.name}
+
+    assert builtins.isdisjoint(KNOWN_PLUGINS)
+    assert builtins | set(KNOWN_PLUGINS) == {mode.value for mode in Mode}
+
+
+class FakeEntryPoint:
+    """An installed plugin as `importlib.metadata` lists it."""
+
+    def __init__(self, name: str, factory: Callable[[ResourceLimits], object]) -> None:
+        self.name = name
+        self.value = f"fake_plugin:{name}"
+        self._factory = factory
+
+    def load(self) -> Callable[[ResourceLimits], object]:
+        return self._factory
+
+
+class PluginModel(SegmentModel):
+    name: ClassVar[str] = "sam2"
+
+    def __init__(self, limits: ResourceLimits) -> None:
+        self.limits = limits
+
+    def process(self, src: Path, dst: Path, context: SegmentContext) -> None:
+        raise AssertionError("not used")
+
+
+def test_plugins_join_the_builtin_models() -> None:
+    registry = builtin_registry(DEFAULT_LIMITS, [FakeEntryPoint("sam2", PluginModel)])
+
+    assert registry.names == ("grayscale", "passthrough", "sam2")
+    model = registry.get(Mode.SAM2)
+    assert isinstance(model, PluginModel)
+    assert model.limits is DEFAULT_LIMITS
+
+
+def test_a_broken_plugin_is_logged_and_left_out(caplog: pytest.LogCaptureFixture) -> None:
+    def broken(limits: ResourceLimits) -> object:
+        raise ImportError("No module named 'torch'")
+
+    plugins = [FakeEntryPoint("sam2", broken), FakeEntryPoint("odd", lambda limits: object())]
+
+    registry = builtin_registry(DEFAULT_LIMITS, plugins)
+
+    assert registry.names == ("grayscale", "passthrough")
+    assert "segment model plugin sam2 (fake_plugin:sam2) failed" in caplog.text
+    assert "No module named 'torch'" in caplog.text
+    assert "plugin odd built" in caplog.text
+    with pytest.raises(UnknownModelError, match="available models are grayscale, passthrough"):
+        registry.select(["sam2"])
+
+
+def test_installed_plugins_are_read_from_the_entry_point_group(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[str] = []
+
+    def entry_points(*, group: str) -> list[FakeEntryPoint]:
+        seen.append(group)
+        return [FakeEntryPoint("sam2", PluginModel)]
+
+    monkeypatch.setattr(catalogue, "entry_points", entry_points)
+
+    assert [model.name for model in plugin_models(DEFAULT_LIMITS)] == ["sam2"]
+    assert seen == [PLUGIN_GROUP] == ["vidpipe.segment_models"]
 
 
 def test_an_unknown_model_error_names_the_available_models() -> None:
