@@ -16,10 +16,13 @@ from infra_helpers import REPO_ROOT
 from vidpipe_aws import AwsSettings
 from vidpipe_infra import CORE_WORKERS, DETECTION, workers
 from vidpipe_infra.env import aws_env, queue_url_env
+from vidpipe_infra.workers import VIDEO
 from vidpipe_types.topology import StackNames
 
 COMPOSE = REPO_ROOT / "docker-compose.localstack.yml"
 NAMES = StackNames()
+#: The video-worker built with the sam2 plugin (packages/sam2-model/Dockerfile).
+SAM2_SERVICE = "video-worker-sam2"
 
 
 @pytest.fixture(scope="module")
@@ -72,9 +75,33 @@ def test_every_worker_is_built_and_pointed_at_localstack(
         assert url.endswith(f"/{NAMES.queue(worker)}")
 
 
-def test_only_the_detection_worker_waits_for_its_profile(compose: dict[str, Any]) -> None:
-    # Its image is large: `up` leaves it out unless `--profile detection` is given.
+def test_only_the_torch_images_wait_for_their_profiles(compose: dict[str, Any]) -> None:
+    # Their images are large: `up` leaves them out unless `--profile detection` or
+    # `--profile sam2` is given.
     services = compose["services"]
     assert services[DETECTION.name]["profiles"] == ["detection"]
+    assert services[SAM2_SERVICE]["profiles"] == ["sam2"]
     assert all("profiles" not in services[spec.name] for spec in CORE_WORKERS)
     assert "profiles" not in services["localstack"] and "profiles" not in services["provision"]
+
+
+def test_the_sam2_video_worker_is_the_video_worker_with_a_mounted_checkpoint(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    sam2, video = services[SAM2_SERVICE], services[VIDEO.name]
+    assert sam2["build"] == {"context": ".", "dockerfile": "packages/sam2-model/Dockerfile"}
+    assert (REPO_ROOT / sam2["build"]["dockerfile"]).is_file()
+    assert sam2["depends_on"] == video["depends_on"]
+    # The video-worker's environment (same queues, buckets and tables), plus the model's own.
+    env = dict(sam2["environment"])
+    model_env = {name: env.pop(name) for name in list(env) if name.startswith("SAM2_")}
+    assert env == video["environment"]
+    assert "ENABLED_MODELS" not in env, "every installed model, sam2 included"
+    assert set(model_env) == {"SAM2_CONFIG", "SAM2_CHECKPOINT"}
+    readme = (REPO_ROOT / "packages" / "sam2-model" / "README.md").read_text(encoding="utf-8")
+    assert all(f"| `{name}` |" in readme for name in model_env)
+    # The checkpoint is a file of a read-only mount, never downloaded.
+    mounts = [volume.split(":") for volume in sam2["volumes"]]
+    assert [(source, mode) for source, _, mode in mounts] == [("./models", "ro")]
+    assert model_env["SAM2_CHECKPOINT"].startswith(mounts[0][1] + "/")

@@ -112,7 +112,7 @@ def _pin(constraints: str, name: str) -> str:
 
 
 def test_the_test_environment_installs_torch_first_then_the_constraints() -> None:
-    # The reference the detection image follows; when it changes, the Dockerfile must too.
+    # The reference the torch images follow; when it changes, the Dockerfiles must too.
     branch = re.search(r"if \[\[ -n \$torch_pin \]\]; then\n(.+?)\nelse\n", ENSURE_VENV, re.DOTALL)
     assert branch is not None
     assert _pip_commands(branch.group(1)) == [
@@ -120,6 +120,37 @@ def test_the_test_environment_installs_torch_first_then_the_constraints() -> Non
         ["install", "-q", "-c", "$constraints", "${requirements[@]}"],
         ["check"],
     ]
+    # Between torch and the rest: the distributions built against that torch (sam2).
+    steps = [
+        "build" if line.strip() == "build_against_torch" else "pip"
+        for line in branch.group(1).splitlines()
+        if line.strip() == "build_against_torch" or _pip_commands(line)
+    ]
+    assert steps == ["pip", "build", "pip", "pip"]
+
+
+def test_the_test_environment_builds_against_torch_without_isolation() -> None:
+    # The reference for the sam2 image's second step (ensure-venv.sh's build_against_torch).
+    body = re.search(r"^build_against_torch\(\) \{\n(.+?)\n\}$", ENSURE_VENV, re.DOTALL | re.M)
+    assert body is not None
+    text = body.group(1).replace("\\\n", " ")
+    installs = [line.split() for line in text.splitlines() if " -m pip " in line]
+    assert installs == [
+        [
+            "env",
+            "$build_env",
+            '"$venv/bin/python"',
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-build-isolation",
+            "-c",
+            '"$constraints"',
+            '"$pin"',
+        ]
+    ]
+    assert 'pin=$(grep -iE "^${name}==" "$constraints")' in text
 
 
 def test_detection_image_installs_like_its_test_environment() -> None:
@@ -249,5 +280,135 @@ def test_the_build_context_check_does_fail_on_an_ignored_file() -> None:
     assert not _in_context(f"packages/{DETECTION.name}/scripts/lock.sh", rules)
     assert not _in_context(f"packages/{DETECTION.name}/src/vidpipe_detection/__pycache__/x", rules)
     assert not _in_context("packages/video-worker/constraints.txt", rules)
+    assert not _in_context(f"packages/{SAM2_FOLDER}/scripts/lock.sh", rules)
+    assert not _in_context(f"packages/{SAM2_FOLDER}/Dockerfile", rules)
     assert _in_context(f"packages/{DETECTION.name}/src/vidpipe_detection/__main__.py", rules)
     assert _in_context(f"packages/{DETECTION.name}/constraints.txt", rules)
+    assert _in_context(f"packages/{SAM2_FOLDER}/constraints.txt", rules)
+    assert _in_context(f"packages/{SAM2_FOLDER}/src/vidpipe_sam2/py.typed", rules)
+
+
+# The video-worker image with the sam2 plugin (`video-worker-sam2`): ensure-venv.sh's torch path
+# with its middle step, the distributions scripts/packages.py declares in BUILT_AGAINST_TORCH.
+
+SAM2_FOLDER = "sam2-model"
+SAM2_DOCKERFILE = REPO_ROOT / "packages" / SAM2_FOLDER / "Dockerfile"
+
+
+def _packages_py(*args: str) -> list[str]:
+    result = subprocess.run(
+        [sys.executable, "scripts/packages.py", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    return [line for line in result.stdout.splitlines() if line.strip()]
+
+
+def _pip_invocations(shell: str) -> list[tuple[dict[str, str], list[str]]]:
+    """(VAR=VALUE prefix, arguments after `pip`) of each `[VAR=VALUE ...] python -m pip ...`."""
+    found = []
+    for part in re.split(r"&&|\n", shell):
+        words = shlex.split(part, comments=True)
+        env: dict[str, str] = {}
+        while words and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=\S*", words[0]):
+            name, _, value = words.pop(0).partition("=")
+            env[name] = value
+        if len(words) >= 3 and words[1:3] == ["-m", "pip"]:
+            found.append((env, words[3:]))
+    return found
+
+
+def _sam2_install_problems(text: str) -> list[str]:
+    """How the builder stage of `text` differs from ensure-venv.sh's steps for sam2-model."""
+    instructions = _instructions(text)
+    starts = [i for i, (keyword, _) in enumerate(instructions) if keyword == "FROM"]
+    if len(starts) != 2:
+        return [f"{len(starts)} stages, not a builder and a runtime"]
+    builder = instructions[starts[0] : starts[1]]
+    constraints = _constraints_file(SAM2_FOLDER)
+    # 1. torch (and torchvision, whose C extension must match torch's build) at the
+    # constraints' pins, from the index the TORCH_INDEX build argument names.
+    expected = [
+        (
+            {},
+            ["install", "--no-cache-dir", "--index-url", "${TORCH_INDEX}"]
+            + [_pin(constraints, "torch"), _pin(constraints, "torchvision")],
+        )
+    ]
+    # 2. each source-only distribution, built against that torch with its build environment.
+    for line in _packages_py("built-against-torch", SAM2_FOLDER):
+        name, *assignments = line.split()
+        build_env = dict(item.split("=", 1) for item in assignments)
+        step = ["install", "--no-cache-dir", "--no-build-isolation", "-c", constraints]
+        expected.append((build_env, [*step, _pin(constraints, name)]))
+    # 3. the packages (transitive internal dependencies in install order, the plugin last),
+    # not editable links, without the test extra; 4. and the result is consistent.
+    folders = [*_packages_py("deps", SAM2_FOLDER), SAM2_FOLDER]
+    expected.append(
+        ({}, ["install", "--no-cache-dir", "-c", constraints, *(f"packages/{f}" for f in folders)])
+    )
+    expected.append(({}, ["check"]))
+    steps = [step for kw, args in builder if kw == "RUN" for step in _pip_invocations(args)]
+    problems = [] if steps == expected else [f"pip steps {steps}, expected {expected}"]
+    if ("ARG", f"TORCH_INDEX={CPU_TORCH_INDEX}") not in builder:
+        problems.append(f"TORCH_INDEX does not default to {CPU_TORCH_INDEX}")
+    if not re.search(r"uv venv --seed .*/opt/vidpipe", text):
+        problems.append("the venv is not made with `uv venv --seed` (pip, setuptools, wheel)")
+    return problems
+
+
+def test_sam2_image_installs_like_its_test_environment() -> None:
+    assert _packages_py("built-against-torch", SAM2_FOLDER) == ["sam2 SAM2_BUILD_CUDA=0"]
+    text = SAM2_DOCKERFILE.read_text(encoding="utf-8")
+    assert _sam2_install_problems(text) == []
+    uv_version = re.search(r"UV_VERSION=(\S+)", LIB_SH)
+    assert uv_version is not None
+    assert f"uv=={uv_version.group(1)}" in text
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("--no-build-isolation ", ""),
+        ("SAM2_BUILD_CUDA=0 /opt", "/opt"),
+        ('--index-url "${TORCH_INDEX}"', ""),
+        ("packages/ffmpeg-tools packages/aws-adapters", "packages/ffmpeg-tools"),
+        ("&& /opt/vidpipe/bin/python -m pip check", ""),
+        ("--seed ", ""),
+    ],
+    ids=["isolated", "cuda-extension", "torch-index", "aws-adapters", "pip-check", "seed"],
+)
+def test_the_sam2_install_check_does_fail_on_a_drift(old: str, new: str) -> None:
+    text = SAM2_DOCKERFILE.read_text(encoding="utf-8")
+    assert old in text
+    assert _sam2_install_problems(text.replace(old, new, 1)) != []
+
+
+def test_sam2_runtime_runs_the_video_worker_with_every_model_and_no_weights() -> None:
+    text = SAM2_DOCKERFILE.read_text(encoding="utf-8")
+    base = re.search(r"^ARG PYTHON_IMAGE=(\S+)$", text, re.MULTILINE)
+    assert base is not None
+    assert base.group(1) in DETECTION_DOCKERFILE.read_text(encoding="utf-8")
+    instructions = _instructions(text)
+    last_from = max(i for i, (keyword, _) in enumerate(instructions) if keyword == "FROM")
+    runtime = instructions[last_from + 1 :]
+    apt = next(args for kw, args in runtime if kw == "RUN" and "apt-get install" in args)
+    packages = re.search(r"apt-get install -y --no-install-recommends ([^&]+)", apt)
+    assert packages is not None
+    assert packages.group(1).split() == ["ffmpeg"]
+    assert ("USER", "10001") in runtime
+    env = dict(item.split("=", 1) for kw, args in runtime if kw == "ENV" for item in args.split())
+    # Every installed model (ENABLED_MODELS unset); the checkpoint is the operator's.
+    assert "ENABLED_MODELS" not in env and "SAM2_CHECKPOINT" not in env
+    assert env["TORCH_HOME"].startswith(env["TMPDIR"] + "/")
+    # Nothing is downloaded at build time but packages.
+    runs = " ".join(args for kw, args in instructions if kw == "RUN")
+    assert not re.search(r"curl|wget|https?://|\.pt\b|huggingface", runs)
+    assert "SAM2_CHECKPOINT" in text
+    readme = (REPO_ROOT / "packages" / SAM2_FOLDER / "README.md").read_text(encoding="utf-8")
+    assert "| `SAM2_CHECKPOINT` |" in readme
+    assert "/health" in text and "HEALTHCHECK" in text
+    assert instructions[-1] == ("CMD", '["python", "-m", "vidpipe_video"]')

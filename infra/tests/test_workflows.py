@@ -12,6 +12,7 @@ from infra_helpers import REPO_ROOT
 
 from vidpipe_infra import workers
 
+SAM2_IMAGE = "video-worker-sam2"
 WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
 
 
@@ -39,9 +40,20 @@ def test_images_are_pushed_on_tags_with_oidc_for_every_worker() -> None:
     assert workflow[True] == {"push": {"tags": ["v*"]}}
     job = workflow["jobs"]["push"]
     assert job["permissions"] == {"contents": "read", "id-token": "write"}
-    assert set(job["strategy"]["matrix"]["worker"]) == {
-        spec.name for spec in workers(detection=True)
+    built = {entry["image"]: entry["dockerfile"] for entry in job["strategy"]["matrix"]["include"]}
+    assert len(built) == len(job["strategy"]["matrix"]["include"]), "an image listed twice"
+    # Every worker's image, from its own Dockerfile, and the video-worker with the sam2 plugin.
+    for spec in workers(detection=True):
+        assert built[spec.name] == f"packages/{spec.name}/Dockerfile"
+    assert built[SAM2_IMAGE] == "packages/sam2-model/Dockerfile"
+    assert set(built) == {*(spec.name for spec in workers(detection=True)), SAM2_IMAGE}
+    # Every image Dockerfile but the CLI's (it provisions a local stack, nothing deploys it).
+    assert set(built.values()) == {
+        str(path.relative_to(REPO_ROOT))
+        for path in REPO_ROOT.glob("packages/*/Dockerfile")
+        if path.parent.name != "cli"
     }
+    assert job["steps"][-1]["with"]["file"] == "${{ matrix.dockerfile }}"
     text = yaml.safe_dump(job)
     assert "aws-access-key-id" not in text
     assert "role-to-assume" in text
