@@ -223,6 +223,11 @@ def _infra_targets(
         "^production",
         "venvRecipe",
         "{workspaceRoot}/packages/*/Dockerfile",
+        # Images install from these; the tests compare their steps with the test environments'.
+        "{workspaceRoot}/packages/*/constraints.txt",
+        "{workspaceRoot}/packages/*/README.md",
+        "{workspaceRoot}/scripts/ensure-venv.sh",
+        "{workspaceRoot}/scripts/packages.py",
         "{workspaceRoot}/.dockerignore",
         "{workspaceRoot}/docker-compose.localstack.yml",
         "{workspaceRoot}/.github/workflows/*.yml",
