@@ -30,18 +30,26 @@ from vidpipe_cli.local_stack import (
     file_sinks,
     local_clients,
 )
+from vidpipe_cli.sam2_local import (
+    DEFAULT_SAM2_PYTHON,
+    SAM2_RANDOM_INIT_ENV,
+    find_sam2_python,
+    sam2_video_worker,
+)
 from vidpipe_cli.samples import SAMPLE_NAMES, sample_video, samples_dir
 from vidpipe_cli.settings import CliSettings
-from vidpipe_cli.submit import Submission, new_job_id, submit_file
+from vidpipe_cli.submit import Submission, job_options, new_job_id, submit_file
 from vidpipe_cli.summary import stage_timings
 from vidpipe_cli.target import Target
 
 __all__ = [
     "CHUNKING_WORKER",
+    "DEFAULT_SAM2_PYTHON",
     "FAKE_CREDENTIALS",
     "LOCAL_RUNNER_ENV",
     "MEDIA_WORKER",
     "PIPELINE_WORKERS",
+    "SAM2_RANDOM_INIT_ENV",
     "SAMPLE_NAMES",
     "VIDEO_WORKER",
     "CliSettings",
@@ -62,12 +70,15 @@ __all__ = [
     "dlq_reports",
     "fetch_outputs",
     "file_sinks",
+    "find_sam2_python",
     "follow_job",
+    "job_options",
     "local_clients",
     "new_job_id",
     "peek",
     "queue_depth",
     "redrive",
+    "sam2_video_worker",
     "sample_video",
     "samples_dir",
     "stage_timings",

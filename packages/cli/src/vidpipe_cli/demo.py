@@ -14,6 +14,7 @@ from vidpipe_cli.local_stack import (
     MEDIA_WORKER,
     VIDEO_WORKER,
     LocalStack,
+    WorkerSpec,
     file_sinks,
 )
 from vidpipe_cli.samples import sample_video
@@ -42,8 +43,13 @@ def run_demo(
     timeout: float = 300.0,
     segment_seconds: float | None = DEMO_SEGMENT_SECONDS,
     prefix: str = "vidpipe",
+    video_worker: WorkerSpec = VIDEO_WORKER,
+    options: JobOptions | None = None,
 ) -> int:
     """Start the local stack, run one job, download its outputs, print a summary, stop.
+
+    `video_worker` is the video-worker to run (`sam2_video_worker(...)` for `mode=sam2`);
+    `options` the job's options beyond `mode` (prompts, analysis).
 
     Returns the exit status: 0 when the job completed, 1 when it failed. Timeouts and dead
     workers raise (a VidpipeCliError); the stack is stopped in every case, Ctrl-C included.
@@ -55,7 +61,7 @@ def run_demo(
     log_dir = job_dir / "logs"
     stack = LocalStack(
         prefix=prefix,
-        workers=[(CHUNKING_WORKER, 1), (VIDEO_WORKER, video_workers), (MEDIA_WORKER, 1)],
+        workers=[(CHUNKING_WORKER, 1), (video_worker, video_workers), (MEDIA_WORKER, 1)],
         log_sink=file_sinks(log_dir),
         worker_env={} if segment_seconds is None else {"SEGMENT_SECONDS": str(segment_seconds)},
     )
@@ -67,7 +73,8 @@ def run_demo(
             + ", ".join(f"{w.name} (pid {w.pid})" for w in stack.workers)
         )
         target = stack.target()
-        submission = submit_file(target, source, options=JobOptions(mode=mode), job_id=job_id)
+        chosen = (options or JobOptions()).model_copy(update={"mode": mode})
+        submission = submit_file(target, source, options=chosen, job_id=job_id)
         console.print(
             f"uploaded {escape(source.name)} to s3://{submission.bucket}/{escape(submission.key)} "
             f"as job [bold]{job_id}[/] (mode {mode.value})"

@@ -29,6 +29,7 @@ import urllib.request
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
 import boto3
@@ -43,7 +44,6 @@ from vidpipe_types import StackNames, Worker
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
-    from pathlib import Path
     from types import TracebackType
 
 logger = logging.getLogger(__name__)
@@ -68,13 +68,32 @@ LOCAL_RUNNER_ENV: dict[str, str] = {
 }
 
 
+#: The launcher's file, for interpreters of other environments (which lack vidpipe_cli).
+LAUNCHER_PATH = Path(__file__).with_name("_launch.py")
+
+
 @dataclass(frozen=True)
 class WorkerSpec:
-    """A worker: its short name, the module `python -m` runs, and the queue it consumes."""
+    """A worker: its short name, the module `python -m` runs, and the queue it consumes.
+
+    `python` is the interpreter of another environment to run it with (e.g. one holding a
+    model plugin and torch; None: this CLI's own), and `env` what its processes get on top of
+    the stack's environment (before the stack's `worker_env`).
+    """
 
     name: str
     module: str
     queue: Worker
+    python: Path | None = None
+    env: tuple[tuple[str, str], ...] = ()
+
+    def argv(self) -> list[str]:
+        """The command line of one process of this worker, started through the launcher."""
+        if self.python is None:
+            return [sys.executable, "-m", LAUNCHER_MODULE, self.module]
+        # Another environment has no vidpipe_cli to `-m`: the launcher runs by path (it needs
+        # nothing but the standard library).
+        return [str(self.python), str(LAUNCHER_PATH), self.module]
 
 
 CHUNKING_WORKER = WorkerSpec("chunking", "vidpipe_chunking", Worker.CHUNKING)
@@ -153,9 +172,8 @@ class WorkerProcess:
         return self._process is not None and self._process.poll() is None
 
     def start(self) -> None:
-        argv = [sys.executable, "-m", LAUNCHER_MODULE, self.spec.module]
         self._process = subprocess.Popen(
-            argv,
+            self.spec.argv(),
             env=self._env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -339,7 +357,7 @@ class LocalStack:
         """Start one more process of `spec` (named `video`, `video-2`, ...)."""
         same = sum(1 for w in self.workers if w.spec == spec)
         name = spec.name if same == 0 else f"{spec.name}-{same + 1}"
-        env = self.worker_env(name)
+        env = {**self.worker_env(name), **dict(spec.env), **self._worker_env}
         check_health = env.get("HEALTH_PORT") != "-1"
         worker = WorkerProcess(spec, name, env, self._sinks(name), check_health=check_health)
         self.workers.append(worker)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from pydantic import ValidationError
@@ -28,14 +29,16 @@ from vidpipe_cli.errors import JobNotFoundError, VidpipeCliError
 from vidpipe_cli.fetch import fetch_outputs
 from vidpipe_cli.follow import follow_job
 from vidpipe_cli.local_env import apply_local_env, write_local_env
+from vidpipe_cli.local_stack import VIDEO_WORKER, WorkerSpec
+from vidpipe_cli.sam2_local import find_sam2_python, sam2_video_worker
 from vidpipe_cli.serve import run_up
 from vidpipe_cli.settings import CliSettings
-from vidpipe_cli.submit import submit_file
+from vidpipe_cli.submit import job_options, submit_file
 from vidpipe_cli.summary import job_table
 from vidpipe_cli.sweep import run_sweep
 from vidpipe_cli.target import Target
 from vidpipe_ffmpeg import FfmpegError
-from vidpipe_types import Analysis, JobOptions, JobStatus, Mode, Worker
+from vidpipe_types import Analysis, JobStatus, Mode, Worker
 
 if TYPE_CHECKING:
     from vidpipe_types import Job
@@ -45,6 +48,43 @@ DEFAULT_OUT_DIR = Path("vidpipe-output")
 
 _MODES = click.Choice([mode.value for mode in Mode])
 _WORKERS = click.Choice([worker.value for worker in Worker])
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _prompt_options(command: F) -> F:
+    """`--prompt-box`, `--prompt-point`, `--prompt-text`: where the subject is, for sam2."""
+    options = [
+        click.option(
+            "--prompt-box",
+            metavar="X1,Y1,X2,Y2",
+            default=None,
+            help="sam2: a box around the subject, pixels of the source video.",
+        ),
+        click.option(
+            "--prompt-point",
+            metavar="X,Y",
+            default=None,
+            help="sam2: a point on the subject, pixels of the source video.",
+        ),
+        click.option(
+            "--prompt-text",
+            metavar="TEXT",
+            default=None,
+            help='sam2: the subject in words ("the product"), turned into a box by Gemini '
+            "when GEMINI_API_KEY is set on the video-worker; else the frame's centre is used.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _video_worker(settings: CliSettings, sam2: bool) -> WorkerSpec:
+    """The local stack's video-worker: the CLI's own, or with `sam2` the one of the SAM2
+    environment (VIDPIPE_SAM2_PYTHON, else the repository's `.venvs/sam2-model`)."""
+    if not sam2:
+        return VIDEO_WORKER
+    return sam2_video_worker(find_sam2_python(settings.sam2_python, Path.cwd()), os.environ)
 
 
 @dataclass
@@ -155,6 +195,8 @@ def _ctx(ctx: click.Context) -> CliContext:
     show_default=True,
     help="Outputs go to OUT/<job id>/.",
 )
+@click.option("--analyze", type=click.Choice([a.value for a in Analysis]), default=None)
+@_prompt_options
 @click.option("--workers-video", type=click.IntRange(1, 8), default=1, show_default=True)
 @click.option("--timeout", type=click.FloatRange(min=1), default=300.0, show_default=True)
 @click.option(
@@ -170,20 +212,38 @@ def demo(
     video: Path | None,
     mode: str,
     out_dir: Path,
+    analyze: str | None,
+    prompt_box: str | None,
+    prompt_point: str | None,
+    prompt_text: str | None,
     workers_video: int,
     timeout: float,
     segment_seconds: float,
 ) -> None:
-    """Run the whole pipeline locally on a sample video: moto, workers, progress, outputs."""
+    """Run the whole pipeline locally on a sample video: moto, workers, progress, outputs.
+
+    With --mode sam2 the video-worker runs in the SAM2 environment (see `vidpipe up --sam2`).
+    """
+    chosen = Mode(mode)
+    options = job_options(
+        chosen,
+        analyze=analyze,
+        prompt_box=prompt_box,
+        prompt_point=prompt_point,
+        prompt_text=prompt_text,
+    )
+    settings = _ctx(ctx).settings()
     code = run_demo(
         console(),
         video=video,
-        mode=Mode(mode),
+        mode=chosen,
         out_dir=out_dir,
         video_workers=workers_video,
         timeout=timeout,
         segment_seconds=segment_seconds,
-        prefix=_ctx(ctx).settings().stack_prefix,
+        prefix=settings.stack_prefix,
+        video_worker=_video_worker(settings, chosen is Mode.SAM2),
+        options=options,
     )
     ctx.exit(code)
 
@@ -201,10 +261,25 @@ def demo(
     help="Where to write the stack's environment. Default: VIDPIPE_LOCAL_ENV or "
     ".vidpipe/local.env.",
 )
+@click.option(
+    "--sam2",
+    is_flag=True,
+    help="Run the video-worker in the SAM2 environment (VIDPIPE_SAM2_PYTHON, default "
+    ".venvs/sam2-model/bin/python of the repository) so that it serves --mode sam2; without "
+    "SAM2_CHECKPOINT it loads random weights at 256 px.",
+)
 @click.pass_context
-def up(ctx: click.Context, host: str, port: int, workers_video: int, env_file: Path | None) -> None:
+def up(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    workers_video: int,
+    env_file: Path | None,
+    sam2: bool,
+) -> None:
     """Run a local stack (moto + workers) until Ctrl-C; worker logs on the terminal."""
     settings = _ctx(ctx).settings()
+    video_worker = _video_worker(settings, sam2)
     code = run_up(
         console(),
         host=host,
@@ -212,6 +287,7 @@ def up(ctx: click.Context, host: str, port: int, workers_video: int, env_file: P
         video_workers=workers_video,
         env_file=env_file or settings.local_env_file,
         prefix=settings.stack_prefix,
+        video_worker=video_worker,
     )
     ctx.exit(code)
 
@@ -245,6 +321,7 @@ def provision_command(ctx: click.Context, env_file: Path | None) -> None:
 @click.option("--mode", type=_MODES, default=Mode.PASSTHROUGH.value, show_default=True)
 @click.option("--detect", is_flag=True, help="Also run detection on the final video.")
 @click.option("--analyze", type=click.Choice([a.value for a in Analysis]), default=None)
+@_prompt_options
 @click.option("--job-id", default=None, help="Job id to use (default: a new random one).")
 @click.option("--key", default=None, help="Object key (default: input/<file name>).")
 @click.option("--wait", is_flag=True, help="Follow the job and exit 0 (completed) or 1.")
@@ -256,16 +333,24 @@ def submit(
     mode: str,
     detect: bool,
     analyze: str | None,
+    prompt_box: str | None,
+    prompt_point: str | None,
+    prompt_text: str | None,
     job_id: str | None,
     key: str | None,
     wait: bool,
     timeout: float,
 ) -> None:
     """Upload FILE as a new job and print its id."""
-    target = _ctx(ctx).target()
-    options = JobOptions(
-        mode=Mode(mode), detect=detect, analyze=Analysis(analyze) if analyze else None
+    options = job_options(
+        Mode(mode),
+        detect=detect,
+        analyze=analyze,
+        prompt_box=prompt_box,
+        prompt_point=prompt_point,
+        prompt_text=prompt_text,
     )
+    target = _ctx(ctx).target()
     submission = submit_file(target, file, options=options, job_id=job_id, key=key)
     click.echo(submission.job_id)
     if wait:

@@ -19,6 +19,7 @@ from vidpipe_cli.local_stack import (
     VIDEO_WORKER,
     LocalStack,
     SinkFactory,
+    WorkerSpec,
 )
 from vidpipe_cli.worker_logs import TerminalSink
 
@@ -61,13 +62,15 @@ def run_up(
     env_file: Path,
     prefix: str = "vidpipe",
     run_for: float | None = None,
+    video_worker: WorkerSpec = VIDEO_WORKER,
 ) -> int:
-    """Run until Ctrl-C (or `run_for` seconds); exit 1 if a worker dies on its own."""
+    """Run until Ctrl-C (or `run_for` seconds); exit 1 if a worker dies on its own.
+    `video_worker` is the video-worker to run (`sam2_video_worker(...)` serves `mode=sam2`)."""
     stack = LocalStack(
         prefix=prefix,
         host=host,
         port=port,
-        workers=[(CHUNKING_WORKER, 1), (VIDEO_WORKER, video_workers), (MEDIA_WORKER, 1)],
+        workers=[(CHUNKING_WORKER, 1), (video_worker, video_workers), (MEDIA_WORKER, 1)],
         log_sink=terminal_sinks(),
     )
     console.print("starting the local stack: moto server, resources, workers")

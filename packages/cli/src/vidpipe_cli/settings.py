@@ -23,3 +23,6 @@ class CliSettings(BaseSettings):
     local_env_file: Path = Field(
         default=DEFAULT_LOCAL_ENV_FILE, validation_alias="VIDPIPE_LOCAL_ENV"
     )
+    # The interpreter of the environment with torch and the SAM2 plugin, for the local stack's
+    # `sam2` video-worker; unset: `.venvs/sam2-model/bin/python` of the repository.
+    sam2_python: Path | None = Field(default=None, validation_alias="VIDPIPE_SAM2_PYTHON")

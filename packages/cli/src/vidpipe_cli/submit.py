@@ -12,7 +12,9 @@ from vidpipe_cli.errors import UsageError
 from vidpipe_types import (
     INPUT_PREFIX,
     JOB_ID_METADATA_KEY,
+    InvalidJobOptionsError,
     JobOptions,
+    Mode,
     is_input_key,
     is_valid_job_id,
 )
@@ -29,6 +31,35 @@ class Submission:
     bucket: str
     key: str
     options: JobOptions
+
+
+def job_options(
+    mode: Mode,
+    *,
+    detect: bool = False,
+    analyze: str | None = None,
+    prompt_box: str | None = None,
+    prompt_point: str | None = None,
+    prompt_text: str | None = None,
+) -> JobOptions:
+    """The options of a submission, read by the rules the workers read the upload's metadata
+    with (`JobOptions.from_metadata`), so that what the CLI accepts a worker accepts too.
+
+    Prompts (`x1,y1,x2,y2`, `x,y` in pixels of the source, or a text) say where the subject
+    is for `sam2`; any other mode would ignore them, so they are refused there.
+    """
+    prompts = {"prompt-box": prompt_box, "prompt-point": prompt_point, "prompt-text": prompt_text}
+    given = {name: value for name, value in prompts.items() if value is not None}
+    if given and mode is not Mode.SAM2:
+        names = ", ".join(f"--{name}" for name in given)
+        raise UsageError(f"{names} only apply to --mode {Mode.SAM2.value}")
+    metadata = {"mode": mode.value, "detect": "true" if detect else "false", **given}
+    if analyze is not None:
+        metadata["analyze"] = analyze
+    try:
+        return JobOptions.from_metadata(metadata, mode)
+    except InvalidJobOptionsError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def new_job_id() -> str:

@@ -73,13 +73,15 @@ def job_table(job: Job) -> Table:
     options = f"mode={job.options.mode.value} detect={str(job.options.detect).lower()}"
     if job.options.analyze is not None:
         options += f" analyze={job.options.analyze.value}"
-    table.add_row("options", options)
+    table.add_row("options", escape(options + _prompts(job)))
     table.add_row("created", job.created_at.isoformat(timespec="seconds"))
     table.add_row("updated", job.updated_at.isoformat(timespec="seconds"))
     for stage, seconds in stage_timings(job):
         table.add_row(f"  {stage}", f"{seconds:.2f} s")
     if job.error is not None:
         table.add_row("error", f"[red]{escape(job.error.stage)}: {escape(job.error.reason)}[/]")
+    if job.analysis is not None:
+        table.add_row("analysis", escape(analysis_text(job)))
     for name, location in sorted(job.outputs.items()):
         table.add_row(f"output {escape(name)}", escape(location))
     return table
@@ -105,11 +107,39 @@ def demo_summary(
     table.add_row("source duration", _seconds(source_duration) + f"  ({escape(source.name)})")
     table.add_row("final duration", _seconds(final_duration))
     table.add_row("segments", str(job.total_segments or "?"))
+    primary = job.outputs.get("primary_image")
+    if primary is not None:
+        table.add_row("primary image", escape(primary.rsplit("/", 1)[-1]))
+    if job.analysis is not None:
+        table.add_row("analysis", escape(analysis_text(job)))
     for stage, seconds in stage_timings(job):
         table.add_row(f"stage {stage}", f"{seconds:.2f} s")
     table.add_row("job time", _seconds(job_seconds(job)))
     table.add_row("wall time", f"{wall_seconds:.2f} s (stack start to outputs downloaded)")
     return table
+
+
+def analysis_text(job: Job) -> str:
+    """The analysis stage in a line: its state and profile, and why when it did not complete."""
+    status = job.analysis
+    if status is None:
+        return ""
+    text = f"{status.state.value} ({status.profile.value})"
+    if status.reason:
+        text += f": {status.reason}"
+    return text
+
+
+def _prompts(job: Job) -> str:
+    options = job.options
+    parts = []
+    if options.prompt_box is not None:
+        parts.append("prompt-box=" + ",".join(f"{v:g}" for v in options.prompt_box))
+    if options.prompt_point is not None:
+        parts.append("prompt-point=" + ",".join(f"{v:g}" for v in options.prompt_point))
+    if options.prompt_text is not None:
+        parts.append(f"prompt-text={options.prompt_text!r}")
+    return "".join(f" {part}" for part in parts)
 
 
 def display_path(path: Path) -> str:

@@ -1,8 +1,18 @@
 from datetime import UTC, datetime, timedelta
 
+from rich.console import Console
+
 from vidpipe_cli.follow import describe_stage, segments_text
-from vidpipe_cli.summary import job_seconds, stage_timings
-from vidpipe_types import Job, JobOptions, JobStatus
+from vidpipe_cli.summary import analysis_text, job_seconds, job_table, stage_timings
+from vidpipe_types import (
+    Analysis,
+    AnalysisState,
+    AnalysisStatus,
+    Job,
+    JobOptions,
+    JobStatus,
+    Mode,
+)
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -45,3 +55,25 @@ def test_progress_texts():
     assert describe_stage(job) == "processing segments"
     assert segments_text(job) == "1/4 segments"
     assert segments_text(None) == ""
+
+
+def test_the_job_table_shows_prompts_the_analysis_and_the_primary_image():
+    options = JobOptions(mode=Mode.SAM2, analyze=Analysis.SUMMARY, prompt_point=(88, 72.5))
+    skipped = AnalysisStatus(
+        state=AnalysisState.SKIPPED, profile=Analysis.SUMMARY, reason="GEMINI_API_KEY is not set"
+    )
+    job = Job.new("j1", "in", "input/a.mp4", options, T0).model_copy(
+        update={
+            "analysis": skipped,
+            "outputs": {"primary_image": "jobs/j1/frames/frame_0003.png"},
+        }
+    )
+    console = Console(width=200, record=True)
+
+    console.print(job_table(job))
+
+    text = console.export_text()
+    assert "mode=sam2 detect=false analyze=summary prompt-point=88,72.5" in text
+    assert "skipped (summary): GEMINI_API_KEY is not set" in text
+    assert "jobs/j1/frames/frame_0003.png" in text
+    assert analysis_text(_job(created=0)) == ""

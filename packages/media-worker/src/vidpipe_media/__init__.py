@@ -22,11 +22,13 @@ from vidpipe_media.handler import (
     CONTENT_TYPES,
     NO_API_KEY,
     OUTPUT_NAMES,
+    PRIMARY_IMAGE_OUTPUT,
     MediaHandler,
     Notifier,
     parse_payload,
 )
 from vidpipe_media.metadata import build_metadata, stage_timings
+from vidpipe_media.primary import PrimaryImage, find_primary_image
 from vidpipe_media.settings import MediaSettings, default_worker_id
 from vidpipe_media.sweeper import Sweeper, lease_is_live
 
@@ -34,6 +36,7 @@ __all__ = [
     "CONTENT_TYPES",
     "NO_API_KEY",
     "OUTPUT_NAMES",
+    "PRIMARY_IMAGE_OUTPUT",
     "THUMBNAIL_WIDTH",
     "AnalysisError",
     "BadSegmentError",
@@ -42,12 +45,14 @@ __all__ = [
     "MediaSettings",
     "MediaWorkerError",
     "Notifier",
+    "PrimaryImage",
     "SegmentsIncompleteError",
     "Sweeper",
     "build_metadata",
     "completions_in_order",
     "default_worker_id",
     "download_segments",
+    "find_primary_image",
     "join_segments",
     "lease_is_live",
     "parse_payload",

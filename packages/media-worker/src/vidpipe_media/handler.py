@@ -29,6 +29,7 @@ from vidpipe_media.assemble import (
 )
 from vidpipe_media.errors import AnalysisError, BadSegmentError, SegmentsIncompleteError
 from vidpipe_media.metadata import build_metadata
+from vidpipe_media.primary import find_primary_image
 from vidpipe_types import (
     AnalysisDocument,
     AnalysisState,
@@ -69,6 +70,8 @@ OUTPUT_NAMES = {
     JobArtifact.METADATA: "metadata",
     JobArtifact.ANALYSIS: "analysis",
 }
+#: Key of `Job.outputs` naming the job's primary image (a frame crop), when it has crops.
+PRIMARY_IMAGE_OUTPUT = "primary_image"
 #: The analysis status recorded when a job asks for an analysis but no API key is configured.
 NO_API_KEY = "GEMINI_API_KEY is not set"
 
@@ -205,8 +208,14 @@ class MediaHandler:
             segments = download_segments(self._storage, ordered, directory / "segments")
             fault_point("media.joining")
             joined = join_segments(segments, directory, self._limits)
+            primary = find_primary_image(self._storage, self._output_bucket, job.job_id, total)
+            primary_key = None if primary is None else primary.key
             document = build_metadata(
-                job, joined.media, segment_count=total, completed_at=self._clock()
+                job,
+                joined.media,
+                segment_count=total,
+                completed_at=self._clock(),
+                primary_image=primary_key,
             )
             metadata = directory / "metadata.json"
             metadata.write_text(json.dumps(document, indent=2, sort_keys=True), encoding="utf-8")
@@ -222,6 +231,8 @@ class MediaHandler:
                     path, self._output_bucket, key, content_type=CONTENT_TYPES[artifact]
                 )
                 outputs[OUTPUT_NAMES[artifact]] = key
+            if primary_key is not None:
+                outputs[PRIMARY_IMAGE_OUTPUT] = primary_key
             fault_point("media.uploaded")
             if job.options.analyze is not None:
                 status = self._analyze(job, job.options.analyze, joined, directory)

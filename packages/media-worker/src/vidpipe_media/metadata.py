@@ -36,9 +36,11 @@ def build_metadata(
     *,
     segment_count: int,
     completed_at: datetime,
+    primary_image: str | None = None,
 ) -> dict[str, Any]:
-    """``media`` (from ``vidpipe_ffmpeg.media_metadata``) plus the job's identity and timings."""
-    return {
+    """``media`` (from ``vidpipe_ffmpeg.media_metadata``) plus the job's identity and timings,
+    and ``primary_image`` (the key of the job's chosen frame crop) when it has one."""
+    document: dict[str, Any] = {
         **media,
         "job_id": job.job_id,
         "source_bucket": job.source_bucket,
@@ -49,6 +51,9 @@ def build_metadata(
         "completed_at": format_utc(completed_at),
         "timings_seconds": stage_timings(job.stage_timestamps, completed_at),
     }
+    if primary_image is not None:
+        document["primary_image"] = primary_image
+    return document
 
 
 def _seconds(delta: timedelta) -> float:
