@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_applicationautoscaling as appscaling
@@ -137,43 +137,26 @@ class WorkerService(Construct):
 
     def _service(self, compute: Compute, *, on_gpu: bool) -> ecs.BaseService:
         # Scaling owns the count (desired 0): a deployment never starts tasks for an empty queue.
-        subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
-        circuit_breaker = ecs.DeploymentCircuitBreaker(rollback=True)
+        common: dict[str, Any] = {
+            "cluster": compute.cluster,
+            "task_definition": self.task_definition,
+            "service_name": self.spec.name,
+            "desired_count": 0,
+            "min_healthy_percent": 0,
+            "max_healthy_percent": 200,
+            "circuit_breaker": ecs.DeploymentCircuitBreaker(rollback=True),
+            "security_groups": [compute.security_group],
+            "vpc_subnets": ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            "propagate_tags": ecs.PropagatedTagSource.SERVICE,
+        }
         if on_gpu and compute.gpu_capacity is not None:
-            return ecs.Ec2Service(
-                self,
-                "Service",
-                cluster=compute.cluster,
-                task_definition=self.task_definition,
-                service_name=self.spec.name,
-                desired_count=0,
-                min_healthy_percent=0,
-                max_healthy_percent=200,
-                circuit_breaker=circuit_breaker,
-                security_groups=[compute.security_group],
-                vpc_subnets=subnets,
-                propagate_tags=ecs.PropagatedTagSource.SERVICE,
-                capacity_provider_strategies=[
-                    ecs.CapacityProviderStrategy(
-                        capacity_provider=compute.gpu_capacity.capacity_provider_name, weight=1
-                    )
-                ],
+            strategy = ecs.CapacityProviderStrategy(
+                capacity_provider=compute.gpu_capacity.capacity_provider_name, weight=1
             )
-        return ecs.FargateService(
-            self,
-            "Service",
-            cluster=compute.cluster,
-            task_definition=self.task_definition,
-            service_name=self.spec.name,
-            desired_count=0,
-            min_healthy_percent=0,
-            max_healthy_percent=200,
-            circuit_breaker=circuit_breaker,
-            security_groups=[compute.security_group],
-            vpc_subnets=subnets,
-            propagate_tags=ecs.PropagatedTagSource.SERVICE,
-            assign_public_ip=False,
-        )
+            return ecs.Ec2Service(
+                self, "Service", capacity_provider_strategies=[strategy], **common
+            )
+        return ecs.FargateService(self, "Service", assign_public_ip=False, **common)
 
     def _scale_on_backlog(
         self, compute: Compute, work_queue: WorkQueue, size: ServiceSize, jobs_per_task: int
