@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepare this machine for vidpipe; every step is skipped when already done, so it is cheap to
-# repeat. Steps: ffmpeg/ffprobe (apt), node_modules (npm ci), .venvs/_tools (uv), and one venv
-# per package (.venvs/<folder>, refreshed only when its pyproject files or constraints changed).
+# repeat. Steps: ffmpeg/ffprobe (apt), node_modules (npm ci), .venvs/_tools (the pinned uv), and
+# one environment per package (.venvs/<folder>, brought in line with the locks by scripts/env.sh).
 # Usage: setup.sh [package-folder...]   (default: every package present)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -32,8 +32,8 @@ ensure_tools
 if [[ $# -gt 0 ]]; then
     folders=("$@")
 else
-    mapfile -t folders < <(python3 scripts/packages.py list)
+    mapfile -t folders < <(all_packages)
 fi
 for folder in "${folders[@]}"; do
-    bash scripts/ensure-venv.sh "$folder"
+    bash scripts/env.sh "$folder"
 done

@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/setup.sh
-python3 scripts/packages.py check
+# The locks must match the pyproject files: a dependency changed without `bash scripts/lock.sh`
+# fails here, not later on another machine.
+bash scripts/lock.sh --check
 
 require_tests=(--require-tests)
 if [[ ${1:-} == affected ]]; then

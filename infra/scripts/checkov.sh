@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run checkov on the synthesized template (cdk.out, from `npx nx run infra:synth`).
 # checkov lives in its own venv (.venvs/infra-checkov), pinned by infra/checkov-requirements.txt:
-# its dependencies pin versions (boto3, networkx, ...) that conflict with constraints.txt.
+# its dependencies pin versions (boto3, networkx, ...) that conflict with the workspace's uv.lock.
 # Accepted findings carry their reason in the template (vidpipe_infra.checks); any other
 # finding fails this script.
 # Usage: checkov.sh [TEMPLATE...]    default: cdk.out/*.template.json

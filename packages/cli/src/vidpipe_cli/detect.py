@@ -33,7 +33,7 @@ def load_detection() -> Any:
             "detection needs the detection-worker and its models, which this environment does "
             "not hold: install vidpipe-detection-worker here, or run the same command as "
             "`vidpipe-detect FILE` from the detection-worker's environment (in a checkout: "
-            "`bash scripts/ensure-venv.sh detection-worker`, then "
+            "`bash scripts/env.sh detection-worker`, then "
             "`.venvs/detection-worker/bin/vidpipe-detect FILE`)"
         ) from exc
 

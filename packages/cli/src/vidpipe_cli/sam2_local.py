@@ -41,7 +41,7 @@ def find_sam2_python(configured: Path | None, start: Path) -> Path:
             return candidate.absolute()
     raise UsageError(
         f"no SAM2 environment: {DEFAULT_SAM2_PYTHON} was not found in {start} or above it. "
-        "Build it (`bash scripts/ensure-venv.sh sam2-model` in the repository) or set "
+        "Build it (`bash scripts/env.sh sam2-model` in the repository) or set "
         "VIDPIPE_SAM2_PYTHON to the python of an environment with vidpipe-video-worker and "
         "vidpipe-sam2-model installed"
     )

@@ -34,7 +34,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 if not SAM2_PYTHON.is_file():
     pytest.skip(
-        f"{DEFAULT_SAM2_PYTHON} is missing: build it with `bash scripts/ensure-venv.sh sam2-model`"
+        f"{DEFAULT_SAM2_PYTHON} is missing: build it with `bash scripts/env.sh sam2-model`"
         " (scripts/test.sh builds every package's environment first)",
         allow_module_level=True,
     )

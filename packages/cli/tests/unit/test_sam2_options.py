@@ -99,7 +99,7 @@ def test_the_sam2_python_is_found_in_the_nearest_folder_that_has_one(tmp_path):
 
 
 def test_a_missing_sam2_python_says_how_to_build_it(tmp_path):
-    with pytest.raises(UsageError, match="ensure-venv.sh sam2-model"):
+    with pytest.raises(UsageError, match="env.sh sam2-model"):
         find_sam2_python(None, tmp_path)
     with pytest.raises(UsageError, match="VIDPIPE_SAM2_PYTHON"):
         find_sam2_python(tmp_path / "nope" / "python", tmp_path)
