@@ -42,6 +42,8 @@ PACKAGES: dict[str, list[str]] = {
     "shared-types": [],
     "aws-adapters": ["shared-types"],
     "ffmpeg-tools": [],
+    # Test helpers only: packages name it in their `test` extra, never in their dependencies.
+    "test-kit": ["aws-adapters"],
     "chunking-worker": ["shared-types", "aws-adapters", "ffmpeg-tools"],
     "video-worker": ["shared-types", "aws-adapters", "ffmpeg-tools"],
     "media-worker": ["shared-types", "aws-adapters", "ffmpeg-tools"],
