@@ -36,17 +36,18 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# folder -> internal folders it depends on (directly). Order matters only for readability;
-# `deps` always returns dependencies before dependents.
+# folder -> internal folders it depends on (directly), its `test` extra included (test-kit):
+# its venv installs them all. Order matters only for readability; `deps` always returns
+# dependencies before dependents.
 PACKAGES: dict[str, list[str]] = {
     "shared-types": [],
     "aws-adapters": ["shared-types"],
     "ffmpeg-tools": [],
     # Test helpers only: packages name it in their `test` extra, never in their dependencies.
     "test-kit": ["aws-adapters"],
-    "chunking-worker": ["shared-types", "aws-adapters", "ffmpeg-tools"],
+    "chunking-worker": ["shared-types", "aws-adapters", "ffmpeg-tools", "test-kit"],
     "video-worker": ["shared-types", "aws-adapters", "ffmpeg-tools"],
-    "media-worker": ["shared-types", "aws-adapters", "ffmpeg-tools"],
+    "media-worker": ["shared-types", "aws-adapters", "ffmpeg-tools", "test-kit"],
     "detection-worker": ["shared-types", "aws-adapters", "ffmpeg-tools"],
     # The `sam2` mode: a video-worker plugin, so that the video-worker itself stays free of torch.
     "sam2-model": ["shared-types", "ffmpeg-tools", "video-worker"],
@@ -291,9 +292,13 @@ def check() -> int:
         project = _pyproject(folder)
         if project is None:
             continue
+        requirements = [
+            *project.get("dependencies", []),
+            *project.get("optional-dependencies", {}).get("test", []),
+        ]
         declared = {
             _requirement_name(req)
-            for req in project.get("dependencies", [])
+            for req in requirements
             if _requirement_name(req).startswith(INTERNAL_PREFIX)
         }
         unknown = sorted(name for name in declared if name not in folder_of)
