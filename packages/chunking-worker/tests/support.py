@@ -1,35 +1,37 @@
-"""Test doubles and data shared by the unit and integration tests."""
+"""Test doubles and data shared by the unit and integration tests: a world of in-memory
+fakes around the handler, a fake Splitter, and a small real video for the ffmpeg tests."""
 
 from __future__ import annotations
 
-import json
+import math
 import shutil
 import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote_plus
 
 from vidpipe_aws import ReassemblyTrigger
-from vidpipe_aws.webhook import WebhookNotifier
-from vidpipe_types import ReassemblyReason
-
-
-class RecordingNotifier(WebhookNotifier):
-    """A notifier with no URL that keeps what it was asked to send."""
-
-    def __init__(self) -> None:
-        super().__init__(None)
-        self.sent: list[dict[str, Any]] = []
-
-    def notify(
-        self,
-        job_id: str,
-        status: Any,
-        *,
-        result: dict[str, Any] | None = None,
-        error: dict[str, Any] | None = None,
-    ) -> None:
-        self.sent.append({"job_id": job_id, "status": status, "result": result, "error": error})
+from vidpipe_aws.fakes import (
+    InMemoryJobStore,
+    InMemoryObjectStorage,
+    InMemoryQueue,
+    InMemorySegmentCompletionStore,
+)
+from vidpipe_aws.queue import ReceivedMessage
+from vidpipe_chunking import ChunkingHandler, ChunkingSettings
+from vidpipe_chunking.splitter import StrategyChoice
+from vidpipe_ffmpeg import (
+    AudioStream,
+    InvalidMediaError,
+    ProbeResult,
+    Segment,
+    SplitResult,
+    VideoStream,
+    validate,
+)
+from vidpipe_testkit import RecordingNotifier, received_message, s3_event_body
+from vidpipe_types import Job, ReassemblyReason
 
 
 class CountingTrigger(ReassemblyTrigger):
@@ -44,33 +46,199 @@ class CountingTrigger(ReassemblyTrigger):
         return super().evaluate(job_id, reason)
 
 
-def s3_event_body(bucket: str, key: str, *, event_name: str = "ObjectCreated:Put") -> str:
-    """An S3 notification as AWS sends it (key quote_plus-encoded)."""
-    record = {
-        "eventVersion": "2.1",
-        "eventSource": "aws:s3",
-        "awsRegion": "us-east-1",
-        "eventTime": "2024-05-01T12:00:00.000Z",
-        "eventName": event_name,
-        "s3": {
-            "s3SchemaVersion": "1.0",
-            "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
-            "object": {"key": quote_plus(key), "size": 1, "eTag": "0123abcd"},
-        },
-    }
-    return json.dumps({"Records": [record]})
+INPUT_BUCKET = "vidpipe-input"
 
 
-TEST_EVENT_BODY = json.dumps(
-    {
-        "Service": "Amazon S3",
-        "Event": "s3:TestEvent",
-        "Time": "2024-05-01T12:00:00.000Z",
-        "Bucket": "vidpipe-input",
-        "RequestId": "5582815E1AEA5ADF",
-        "HostId": "8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YstdA6Knx4Ip8EXAMPLE",
-    }
+class CountingStorage(InMemoryObjectStorage):
+    """In-memory S3 that remembers each upload and download."""
+
+    def __init__(self, buckets: list[str]) -> None:
+        super().__init__(buckets)
+        self.uploads: list[str] = []
+        self.downloads: list[str] = []
+
+    def _upload_file(
+        self, path: Path, bucket: str, key: str, content_type: str | None, metadata: dict[str, str]
+    ) -> None:
+        self.uploads.append(key)
+        super()._upload_file(path, bucket, key, content_type, metadata)
+
+    def _download_file(self, bucket: str, key: str, path: Path) -> None:
+        self.downloads.append(key)
+        super()._download_file(bucket, key, path)
+
+
+class RecordingJobStore(InMemoryJobStore):
+    """In-memory jobs that remember the stages written by update_fields (progress)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stages: list[str] = []
+
+    def update_fields(self, job_id: str, **fields: Any) -> Job:
+        if "stage" in fields:
+            self.stages.append(fields["stage"])
+        return super().update_fields(job_id, **fields)
+
+
+#: What the fake probe says of any upload unless told otherwise: 3 s, 160x120, 10 fps, a
+#: keyframe every second, with audio (as the integration tests' generated video).
+TINY = ProbeResult(
+    duration=3.0,
+    size=12_345,
+    format_name="mov,mp4,m4a,3gp,3g2,mj2",
+    bit_rate=32_000,
+    video=VideoStream(codec="h264", width=160, height=120, fps=10.0, pix_fmt="yuv420p"),
+    audio=AudioStream(codec="aac", sample_rate=44_100, channels=1),
+    keyframes=(0.0, 1.0, 2.0),
 )
+
+
+@dataclass
+class Split:
+    """One call of FakeSplitter.split, for assertions."""
+
+    source: Path
+    segment_seconds: float
+    strategy: StrategyChoice
+
+
+@dataclass
+class FakeSplitter:
+    """A Splitter without ffmpeg: every upload probes as `probed` (or fails with `bad`), the
+    real (pure) validation runs, and a split writes one small file per segment_seconds."""
+
+    probed: ProbeResult = TINY
+    bad: str | None = None
+    probes: list[Path] = field(default_factory=list)
+    splits: list[Split] = field(default_factory=list)
+
+    def probe(self, source: Path) -> ProbeResult:
+        assert source.is_file(), "the handler probes the downloaded upload"
+        self.probes.append(source)
+        if self.bad is not None:
+            raise InvalidMediaError(self.bad)
+        return self.probed.model_copy(update={"size": source.stat().st_size})
+
+    def validate(
+        self,
+        probed: ProbeResult,
+        *,
+        max_duration_seconds: float,
+        max_size_bytes: int,
+        max_width: int,
+        max_height: int,
+    ) -> None:
+        validate(
+            probed,
+            max_duration_seconds=max_duration_seconds,
+            max_size_bytes=max_size_bytes,
+            max_width=max_width,
+            max_height=max_height,
+        )
+
+    def split(
+        self,
+        source: Path,
+        out_dir: Path,
+        segment_seconds: float,
+        probed: ProbeResult,
+        *,
+        strategy: StrategyChoice,
+    ) -> SplitResult:
+        self.splits.append(Split(source, segment_seconds, strategy))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        total = max(1, math.floor(probed.duration / segment_seconds))
+        segments = []
+        for index in range(total):
+            path = out_dir / f"{index:05d}.mp4"
+            path.write_bytes(f"segment {index} of {source.name}".encode())
+            start = index * segment_seconds
+            end = probed.duration if index == total - 1 else start + segment_seconds
+            segments.append(Segment(path=path, index=index, start=start, duration=end - start))
+        return SplitResult(
+            segments=segments, strategy="reencode" if strategy == "reencode" else "copy"
+        )
+
+
+@dataclass
+class World:
+    storage: CountingStorage
+    jobs: RecordingJobStore
+    completions: InMemorySegmentCompletionStore
+    reassembly_queue: InMemoryQueue
+    detection_queue: InMemoryQueue
+    trigger: CountingTrigger
+    notifier: RecordingNotifier
+    splitter: FakeSplitter | None  # None: real ffmpeg
+    work_dir: Path
+    handler: ChunkingHandler
+
+    def upload(
+        self, key: str, path: Path, metadata: Mapping[str, str] | None = None
+    ) -> ReceivedMessage:
+        """Put a file in the input bucket; return the SQS message its S3 event would be."""
+        self.storage.upload_file(path, INPUT_BUCKET, key, metadata=metadata)
+        return message(s3_event_body(INPUT_BUCKET, key))
+
+    def segment_keys(self, job_id: str) -> list[str]:
+        return list(self.storage.list_keys(INPUT_BUCKET, f"segments/{job_id}/"))
+
+
+def message(body: str, receive_count: int = 1) -> ReceivedMessage:
+    return received_message(body, receive_count=receive_count)
+
+
+def make_settings(work_dir: Path, **overrides: object) -> ChunkingSettings:
+    values: dict[str, object] = {
+        "MODEL": "passthrough",
+        "SEGMENT_SECONDS": 1,
+        "SPLIT_STRATEGY": "auto",
+        "WORK_DIR": work_dir,
+    }
+    values.update(overrides)
+    return ChunkingSettings(**values)  # type: ignore[arg-type]
+
+
+def make_world(
+    tmp_path: Path,
+    *,
+    with_detection_queue: bool = True,
+    splitter: FakeSplitter | None = None,
+    real_ffmpeg: bool = False,
+    **overrides: object,
+) -> World:
+    """The handler over fresh fakes; `real_ffmpeg` gives it its default Splitter instead."""
+    storage = CountingStorage([INPUT_BUCKET])
+    jobs = RecordingJobStore()
+    completions = InMemorySegmentCompletionStore()
+    reassembly_queue = InMemoryQueue(name="reassembly")
+    detection_queue = InMemoryQueue(name="detection")
+    trigger = CountingTrigger(jobs, completions, reassembly_queue)
+    notifier = RecordingNotifier()
+    splitter = None if real_ffmpeg else splitter or FakeSplitter()
+    work_dir = tmp_path / "work"
+    handler = ChunkingHandler(
+        storage,
+        jobs,
+        trigger,
+        make_settings(work_dir, **overrides),
+        detection_queue=detection_queue if with_detection_queue else None,
+        notifier=notifier,
+        splitter=splitter,
+    )
+    return World(
+        storage,
+        jobs,
+        completions,
+        reassembly_queue,
+        detection_queue,
+        trigger,
+        notifier,
+        splitter,
+        work_dir,
+        handler,
+    )
 
 
 def make_test_video(path: Path, *, seconds: int = 3, fps: int = 10) -> Path:

@@ -22,19 +22,25 @@ def _call_in_child(name: str, env: dict[str, str]) -> int:
 
 
 def _child(name: str, env: dict[str, str]) -> None:
+    # Exactly the fault settings given: none inherited from whoever runs the tests.
+    for variable in [v for v in os.environ if v.startswith("VIDPIPE_FAULT_")]:
+        del os.environ[variable]
     os.environ.update(env)
     fault_point(name)
 
 
-def test_inert_without_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("VIDPIPE_FAULT_POINT", raising=False)
-    fault_point("video.uploaded")  # would kill this test process if it fired
+def test_inert_without_the_variable() -> None:
+    assert _call_in_child("video.uploaded", {}) == 0
+    assert _call_in_child("video.uploaded", {"VIDPIPE_FAULT_POINT": ""}) == 0
 
 
-def test_other_points_do_not_fire(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("VIDPIPE_FAULT_POINT", "media.claimed, video.downloaded")
-    fault_point("video.uploaded")
-    fault_point("media")
+def test_other_points_do_not_fire() -> None:
+    env = {"VIDPIPE_FAULT_POINT": "media.claimed, video.downloaded"}
+
+    assert _call_in_child("video.uploaded", env) == 0
+    assert _call_in_child("media", env) == 0  # a prefix of a point is not the point
+    # The same settings do fire at a point they name (spaces around the comma allowed).
+    assert _call_in_child("video.downloaded", env) == -signal.SIGKILL
 
 
 def test_kill_fires_sigkill() -> None:
@@ -67,7 +73,13 @@ def test_pause_sleeps_instead_of_killing(monkeypatch: pytest.MonkeyPatch, tmp_pa
     assert [p.name for p in tmp_path.iterdir()] == ["video.downloaded.1"]
 
 
-def test_zero_chance_never_fires(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("VIDPIPE_FAULT_POINT", "video.uploaded")
-    monkeypatch.setenv("VIDPIPE_FAULT_CHANCE", "0")
-    fault_point("video.uploaded")
+def test_zero_chance_never_fires(tmp_path: Path) -> None:
+    env = {
+        "VIDPIPE_FAULT_POINT": "video.uploaded",
+        "VIDPIPE_FAULT_CHANCE": "0",
+        "VIDPIPE_FAULT_DIR": str(tmp_path),
+    }
+
+    assert [_call_in_child("video.uploaded", env) for _ in range(3)] == [0, 0, 0]
+    assert list(tmp_path.iterdir()) == []  # no firing was even claimed
+    assert _call_in_child("video.uploaded", {**env, "VIDPIPE_FAULT_CHANCE": "1"}) == -signal.SIGKILL

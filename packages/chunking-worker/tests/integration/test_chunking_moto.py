@@ -42,9 +42,9 @@ def segment_payloads(stack: Stack) -> list[VideoWorkerPayload]:
 
 
 def test_an_upload_is_chunked_into_segments_that_reach_the_video_queue(
-    stack: Stack, chunker: Chunker, bikes: Path
+    stack: Stack, chunker: Chunker, bikes_path: Path
 ) -> None:
-    chunk_upload(stack, chunker, bikes, "input/my bikes.mp4", **{"job-id": "bikes-1"})
+    chunk_upload(stack, chunker, bikes_path, "input/my bikes.mp4", **{"job-id": "bikes-1"})
 
     job = stack.ctx.jobs.get("bikes-1")
     assert job is not None
@@ -70,14 +70,14 @@ def test_an_upload_is_chunked_into_segments_that_reach_the_video_queue(
 def test_a_single_keyframe_source_is_reencoded_into_segments_that_keep_audio(
     stack: Stack,
     chunker: Chunker,
-    bigbuckbunny: Path,
+    bunny_path: Path,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO, logger="vidpipe_chunking")
 
     chunk_upload(
-        stack, chunker, bigbuckbunny, "input/bbb.mp4", **{"job-id": "bbb-1", "detect": "true"}
+        stack, chunker, bunny_path, "input/bbb.mp4", **{"job-id": "bbb-1", "detect": "true"}
     )
 
     job = stack.ctx.jobs.get("bbb-1")
@@ -99,9 +99,9 @@ def test_a_single_keyframe_source_is_reencoded_into_segments_that_keep_audio(
 
 
 def test_a_duplicate_event_uploads_no_segment_twice(
-    stack: Stack, chunker: Chunker, bikes: Path
+    stack: Stack, chunker: Chunker, bikes_path: Path
 ) -> None:
-    chunk_upload(stack, chunker, bikes, "input/dup.mp4")
+    chunk_upload(stack, chunker, bikes_path, "input/dup.mp4")
     first = {(p.job_id, p.segment_index) for p in segment_payloads(stack)}
     (job_id,) = {job_id for job_id, _ in first}
     before = stack.ctx.jobs.get(job_id)

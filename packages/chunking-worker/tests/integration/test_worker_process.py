@@ -32,7 +32,7 @@ def wait_for_job(stack: Stack, job_id: str, statuses: set[JobStatus], timeout: f
 
 
 def test_the_worker_chunks_a_good_upload_fails_a_bad_one_and_stops_on_sigterm(
-    stack: Stack, bikes: Path, tmp_path: Path
+    stack: Stack, bikes_path: Path, tmp_path: Path
 ) -> None:
     env = {
         **os.environ,
@@ -51,7 +51,7 @@ def test_the_worker_chunks_a_good_upload_fails_a_bad_one_and_stops_on_sigterm(
     try:
         storage = stack.ctx.storage
         storage.upload_file(
-            bikes, stack.input_bucket, "input/bikes.mp4", metadata={"job-id": "good"}
+            bikes_path, stack.input_bucket, "input/bikes.mp4", metadata={"job-id": "good"}
         )
         storage.upload_file(text, stack.input_bucket, "input/notes.mp4", metadata={"job-id": "bad"})
 

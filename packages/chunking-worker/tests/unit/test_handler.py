@@ -1,4 +1,5 @@
-"""ChunkingHandler over the in-memory fakes, chunking a small real video with real ffmpeg."""
+"""ChunkingHandler over the in-memory fakes and a fake Splitter (the ffmpeg side is covered by
+tests/integration)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import pytest
 
 from vidpipe_aws import BadInput
 from vidpipe_aws.webhook import NotifyingFailureRecorder
+from vidpipe_ffmpeg import InvalidMediaError, ProbeResult
+from vidpipe_testkit import S3_TEST_EVENT_BODY, s3_event_body
 from vidpipe_types import (
     DetectionRequest,
     Job,
@@ -21,8 +24,7 @@ from vidpipe_types import (
     derive_job_id,
 )
 
-from ..support import TEST_EVENT_BODY, s3_event_body
-from .conftest import INPUT_BUCKET, World, make_world, message
+from ..support import INPUT_BUCKET, FakeSplitter, World, make_world, message
 
 KEY = "input/tiny clip.mp4"
 
@@ -47,7 +49,7 @@ def expected_keys(job_id: str, total: int, mode: str = "passthrough") -> list[st
 
 
 @pytest.mark.parametrize(
-    "body", [TEST_EVENT_BODY, "not json at all", "{}", json.dumps({"Records": []})]
+    "body", [S3_TEST_EVENT_BODY, "not json at all", "{}", json.dumps({"Records": []})]
 )
 def test_a_message_that_is_not_an_upload_is_nothing_to_do(world: World, body: str) -> None:
     world.handler(message(body))
@@ -58,9 +60,9 @@ def test_a_message_that_is_not_an_upload_is_nothing_to_do(world: World, body: st
 
 
 def test_an_event_outside_input_is_skipped_without_reading_the_object(
-    world: World, tiny_video: Path
+    world: World, upload_file: Path
 ) -> None:
-    msg = world.upload("uploads/tiny.mp4", tiny_video, {"job-id": "job-x"})
+    msg = world.upload("uploads/tiny.mp4", upload_file, {"job-id": "job-x"})
 
     world.handler(msg)
 
@@ -74,8 +76,8 @@ def test_an_object_deleted_before_its_event_is_handled_is_skipped(world: World) 
     assert all_jobs(world) == []
 
 
-def test_an_invalid_job_id_in_metadata_creates_no_job(world: World, tiny_video: Path) -> None:
-    msg = world.upload(KEY, tiny_video, {"job-id": "../etc"})
+def test_an_invalid_job_id_in_metadata_creates_no_job(world: World, upload_file: Path) -> None:
+    msg = world.upload(KEY, upload_file, {"job-id": "../etc"})
 
     world.handler(msg)
 
@@ -87,9 +89,9 @@ def test_an_invalid_job_id_in_metadata_creates_no_job(world: World, tiny_video: 
 
 
 def test_an_upload_becomes_a_processing_job_with_its_segments(
-    world: World, tiny_video: Path
+    world: World, upload_file: Path
 ) -> None:
-    msg = world.upload(KEY, tiny_video, {"job-id": "job-1"})
+    msg = world.upload(KEY, upload_file, {"job-id": "job-1"})
 
     world.handler(msg)
 
@@ -111,8 +113,8 @@ def test_an_upload_becomes_a_processing_job_with_its_segments(
     assert list(world.work_dir.iterdir()) == []  # the temporary files are gone
 
 
-def test_progress_is_written_to_the_job_as_segments_upload(world: World, tiny_video: Path) -> None:
-    world.handler(world.upload(KEY, tiny_video, {"job-id": "job-p"}))
+def test_progress_is_written_to_the_job_as_segments_upload(world: World, upload_file: Path) -> None:
+    world.handler(world.upload(KEY, upload_file, {"job-id": "job-p"}))
 
     assert world.jobs.stages == [
         "chunking: splitting",
@@ -122,9 +124,9 @@ def test_progress_is_written_to_the_job_as_segments_upload(world: World, tiny_vi
 
 
 def test_without_a_job_id_the_job_id_is_derived_from_the_object(
-    world: World, tiny_video: Path
+    world: World, upload_file: Path
 ) -> None:
-    msg = world.upload(KEY, tiny_video, {"mode": "grayscale"})
+    msg = world.upload(KEY, upload_file, {"mode": "grayscale"})
 
     world.handler(msg)
 
@@ -136,19 +138,24 @@ def test_without_a_job_id_the_job_id_is_derived_from_the_object(
     assert world.segment_keys(job_id) == expected_keys(job_id, 3, "grayscale")
 
 
-def test_the_default_mode_comes_from_the_settings(tmp_path: Path, tiny_video: Path) -> None:
+def test_the_default_mode_comes_from_the_settings(tmp_path: Path, upload_file: Path) -> None:
     world = make_world(tmp_path, MODEL="grayscale")
 
-    world.handler(world.upload(KEY, tiny_video, {"job-id": "job-g"}))
+    world.handler(world.upload(KEY, upload_file, {"job-id": "job-g"}))
 
     assert world.segment_keys("job-g") == expected_keys("job-g", 3, "grayscale")
 
 
-def test_a_forced_reencode_still_gives_aligned_segments(tmp_path: Path, tiny_video: Path) -> None:
+def test_the_split_strategy_and_length_come_from_the_settings(
+    tmp_path: Path, upload_file: Path
+) -> None:
     world = make_world(tmp_path, SPLIT_STRATEGY="reencode")
 
-    world.handler(world.upload(KEY, tiny_video, {"job-id": "job-r"}))
+    world.handler(world.upload(KEY, upload_file, {"job-id": "job-r"}))
 
+    (split,) = world.splitter.splits
+    assert (split.segment_seconds, split.strategy) == (1, "reencode")
+    assert split.source.suffix == ".mp4"  # the upload's own extension, kept
     job = world.jobs.get("job-r")
     assert job is not None and job.total_segments == 3
     assert world.segment_keys("job-r") == expected_keys("job-r", 3)
@@ -158,9 +165,9 @@ def test_a_forced_reencode_still_gives_aligned_segments(tmp_path: Path, tiny_vid
 
 
 def test_a_duplicate_event_finds_the_same_job_and_uploads_nothing_again(
-    world: World, tiny_video: Path
+    world: World, upload_file: Path
 ) -> None:
-    msg = world.upload(KEY, tiny_video)
+    msg = world.upload(KEY, upload_file)
     world.handler(msg)
     (job,) = all_jobs(world)
     uploads = list(world.storage.uploads)
@@ -179,15 +186,15 @@ def test_a_duplicate_event_finds_the_same_job_and_uploads_nothing_again(
 
 
 def test_a_redelivery_after_a_crash_mid_chunking_chunks_again(
-    world: World, tiny_video: Path
+    world: World, upload_file: Path
 ) -> None:
-    msg = world.upload(KEY, tiny_video, {"job-id": "job-c"})
+    msg = world.upload(KEY, upload_file, {"job-id": "job-c"})
     now = datetime.now(UTC)
     world.jobs.create_if_absent(Job.new("job-c", INPUT_BUCKET, KEY, JobOptions(), now))
     world.jobs.transition("job-c", from_statuses=(JobStatus.CREATED,), to_status=JobStatus.CHUNKING)
     # The crashed attempt had uploaded its first segment.
     world.storage.upload_file(
-        tiny_video, INPUT_BUCKET, build_segment_key("job-c", 0, 3, "passthrough")
+        upload_file, INPUT_BUCKET, build_segment_key("job-c", 0, 3, "passthrough")
     )
 
     world.handler(message(msg.body, receive_count=2))
@@ -197,8 +204,8 @@ def test_a_redelivery_after_a_crash_mid_chunking_chunks_again(
     assert world.segment_keys("job-c") == expected_keys("job-c", 3)
 
 
-def test_a_duplicate_event_for_a_failed_job_does_nothing(world: World, tiny_video: Path) -> None:
-    msg = world.upload(KEY, tiny_video, {"job-id": "job-f"})
+def test_a_duplicate_event_for_a_failed_job_does_nothing(world: World, upload_file: Path) -> None:
+    msg = world.upload(KEY, upload_file, {"job-id": "job-f"})
     world.jobs.create_if_absent(
         Job.new("job-f", INPUT_BUCKET, KEY, JobOptions(), datetime.now(UTC))
     )
@@ -211,12 +218,12 @@ def test_a_duplicate_event_for_a_failed_job_does_nothing(world: World, tiny_vide
 
 
 def test_a_job_id_that_belongs_to_another_upload_is_not_reused(
-    world: World, tiny_video: Path
+    world: World, upload_file: Path
 ) -> None:
-    world.handler(world.upload(KEY, tiny_video, {"job-id": "job-1"}))
+    world.handler(world.upload(KEY, upload_file, {"job-id": "job-1"}))
     uploads = list(world.storage.uploads)
 
-    world.handler(world.upload("input/other.mp4", tiny_video, {"job-id": "job-1"}))
+    world.handler(world.upload("input/other.mp4", upload_file, {"job-id": "job-1"}))
 
     job = world.jobs.get("job-1")
     assert job is not None and job.source_key == KEY
@@ -224,7 +231,7 @@ def test_a_job_id_that_belongs_to_another_upload_is_not_reused(
 
 
 def test_completions_that_came_first_are_reassembled_once_chunking_records_the_total(
-    world: World, tiny_video: Path
+    world: World, upload_file: Path
 ) -> None:
     for index in range(3):
         world.completions.put(
@@ -237,7 +244,7 @@ def test_completions_that_came_first_are_reassembled_once_chunking_records_the_t
             )
         )
 
-    world.handler(world.upload(KEY, tiny_video, {"job-id": "job-early"}))
+    world.handler(world.upload(KEY, upload_file, {"job-id": "job-early"}))
 
     (body,) = world.reassembly_queue.bodies()
     payload = ReassemblyPayload.model_validate_json(body)
@@ -247,8 +254,8 @@ def test_completions_that_came_first_are_reassembled_once_chunking_records_the_t
 # Bad uploads ------------------------------------------------------------------------------
 
 
-def test_bad_options_fail_the_job_with_the_reason(world: World, tiny_video: Path) -> None:
-    msg = world.upload(KEY, tiny_video, {"job-id": "job-bad", "mode": "blur"})
+def test_bad_options_fail_the_job_with_the_reason(world: World, upload_file: Path) -> None:
+    msg = world.upload(KEY, upload_file, {"job-id": "job-bad", "mode": "blur"})
 
     with pytest.raises(BadInput) as caught:
         world.handler(msg)
@@ -266,54 +273,49 @@ def test_bad_options_fail_the_job_with_the_reason(world: World, tiny_video: Path
 
 
 @pytest.mark.parametrize(
-    ("content", "reason"),
-    [
-        (b"", "empty file (0 bytes)"),
-        (b"hello, this is not a video\n" * 40, "not a video file ffmpeg can read"),
-    ],
-    ids=["zero-bytes", "text"],
+    "reason", ["empty file (0 bytes)", "not a video file ffmpeg can read"], ids=["zero", "text"]
 )
 def test_a_file_that_is_not_a_video_fails_its_job_with_the_reason(
-    world: World, tmp_path: Path, content: bytes, reason: str
+    tmp_path: Path, upload_file: Path, reason: str
 ) -> None:
-    path = tmp_path / "upload.mp4"
-    path.write_bytes(content)
-    msg = world.upload(KEY, path, {"job-id": "job-text"})
+    world = make_world(tmp_path, splitter=FakeSplitter(bad=reason))
+    msg = world.upload(KEY, upload_file, {"job-id": "job-text"})
 
     with pytest.raises(BadInput) as caught:
         world.handler(msg)
 
     bad = caught.value
     assert bad.job_id == "job-text"
-    assert bad.reason.startswith(reason)
+    assert bad.reason == reason
     fail_as_the_runner_does(world, bad)
     job = world.jobs.get("job-text")
     assert job is not None and job.status is JobStatus.FAILED
-    assert job.error is not None and job.error.reason.startswith(reason)
+    assert job.error is not None and job.error.reason == reason
     assert job.error.stage == "chunking"
     assert world.segment_keys("job-text") == []
+    assert world.splitter.splits == []
     assert list(world.work_dir.iterdir()) == []
 
 
 def test_an_upload_over_max_size_fails_before_it_is_downloaded(
-    tmp_path: Path, tiny_video: Path
+    tmp_path: Path, upload_file: Path
 ) -> None:
     world = make_world(tmp_path, MAX_SIZE_BYTES=1000)
-    msg = world.upload(KEY, tiny_video, {"job-id": "job-big"})
+    msg = world.upload(KEY, upload_file, {"job-id": "job-big"})
 
     with pytest.raises(BadInput) as caught:
         world.handler(msg)
 
-    size = tiny_video.stat().st_size
+    size = upload_file.stat().st_size
     assert caught.value.reason == (
         f"file is {size / 1024:.1f} KiB, over MAX_SIZE_BYTES=1000 (1000 bytes)"
     )
     assert world.storage.downloads == []
 
 
-def test_an_upload_over_max_duration_names_the_setting(tmp_path: Path, tiny_video: Path) -> None:
+def test_an_upload_over_max_duration_names_the_setting(tmp_path: Path, upload_file: Path) -> None:
     world = make_world(tmp_path, MAX_DURATION_SECONDS=2)
-    msg = world.upload(KEY, tiny_video, {"job-id": "job-long"})
+    msg = world.upload(KEY, upload_file, {"job-id": "job-long"})
 
     with pytest.raises(BadInput) as caught:
         world.handler(msg)
@@ -322,19 +324,30 @@ def test_an_upload_over_max_duration_names_the_setting(tmp_path: Path, tiny_vide
     assert world.segment_keys("job-long") == []
 
 
+class RefusesText(FakeSplitter):
+    """Probes `.txt` uploads as not a video, anything else as the usual video."""
+
+    def probe(self, source: Path) -> ProbeResult:
+        if source.suffix == ".txt":
+            raise InvalidMediaError("not a video file ffmpeg can read")
+        return super().probe(source)
+
+
 def test_in_a_message_with_two_records_the_good_upload_is_chunked_and_the_bad_one_fails(
-    world: World, tmp_path: Path, tiny_video: Path
+    tmp_path: Path, upload_file: Path
 ) -> None:
+    world = make_world(tmp_path, splitter=RefusesText())
     text = tmp_path / "notes.txt"
     text.write_bytes(b"not a video\n" * 40)
     bad_body = json.loads(world.upload("input/notes.txt", text, {"job-id": "job-t"}).body)
-    good_body = json.loads(world.upload(KEY, tiny_video, {"job-id": "job-v"}).body)
+    good_body = json.loads(world.upload(KEY, upload_file, {"job-id": "job-v"}).body)
     body = json.dumps({"Records": bad_body["Records"] + good_body["Records"]})
 
     with pytest.raises(BadInput) as caught:
         world.handler(message(body))
 
     assert caught.value.job_id == "job-t"
+    assert caught.value.reason == "not a video file ffmpeg can read"
     good = world.jobs.get("job-v")
     assert good is not None and good.status is JobStatus.PROCESSING
 
@@ -342,8 +355,8 @@ def test_in_a_message_with_two_records_the_good_upload_is_chunked_and_the_bad_on
 # Detection --------------------------------------------------------------------------------
 
 
-def test_detect_sends_one_detection_request(world: World, tiny_video: Path) -> None:
-    msg = world.upload(KEY, tiny_video, {"job-id": "job-d", "detect": "true"})
+def test_detect_sends_one_detection_request(world: World, upload_file: Path) -> None:
+    msg = world.upload(KEY, upload_file, {"job-id": "job-d", "detect": "true"})
 
     world.handler(msg)
     world.handler(msg)  # a duplicate event sends nothing more
@@ -353,10 +366,10 @@ def test_detect_sends_one_detection_request(world: World, tiny_video: Path) -> N
     assert (request.job_id, request.source_key) == ("job-d", KEY)
 
 
-def test_detect_without_a_detection_queue_still_chunks(tmp_path: Path, tiny_video: Path) -> None:
+def test_detect_without_a_detection_queue_still_chunks(tmp_path: Path, upload_file: Path) -> None:
     world = make_world(tmp_path, with_detection_queue=False)
 
-    world.handler(world.upload(KEY, tiny_video, {"job-id": "job-d", "detect": "yes"}))
+    world.handler(world.upload(KEY, upload_file, {"job-id": "job-d", "detect": "yes"}))
 
     job = world.jobs.get("job-d")
     assert job is not None and job.status is JobStatus.PROCESSING

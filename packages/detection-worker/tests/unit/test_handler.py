@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 import pytest
@@ -24,9 +25,14 @@ def jobs() -> InMemoryJobStore:
 
 
 @pytest.fixture
-def handler(jobs: InMemoryJobStore) -> DetectionHandler:
+def storage() -> InMemoryObjectStorage:
+    return InMemoryObjectStorage(["in", "out"])
+
+
+@pytest.fixture
+def handler(jobs: InMemoryJobStore, storage: InMemoryObjectStorage) -> DetectionHandler:
     return DetectionHandler(
-        storage=InMemoryObjectStorage(["in", "out"]),
+        storage=storage,
         jobs=jobs,
         detector=build_detector(DetectionSettings()),  # never loaded here
         settings=DetectionSettings(),
@@ -45,8 +51,20 @@ def test_a_body_that_is_no_request_is_unparseable(handler: DetectionHandler, bod
         handler(_message(body))
 
 
-def test_a_request_for_a_vanished_job_is_dropped(handler: DetectionHandler) -> None:
+def test_a_request_for_a_vanished_job_is_dropped(
+    handler: DetectionHandler,
+    jobs: InMemoryJobStore,
+    storage: InMemoryObjectStorage,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="vidpipe_detection")
+
+    # Returns (the runner deletes the message) instead of waiting for the unloaded models.
     handler(_message(DetectionRequest(job_id="gone", source_key="input/a.mp4").model_dump_json()))
+
+    assert jobs.get("gone") is None  # no record is created for it
+    assert list(storage.list_keys("out", "")) == []  # nothing is written
+    assert "job no longer exists; detection dropped" in caplog.messages
 
 
 def test_a_failed_job_is_not_detected(handler: DetectionHandler, jobs: InMemoryJobStore) -> None:

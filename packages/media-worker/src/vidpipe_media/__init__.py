@@ -6,7 +6,6 @@
 """
 
 from vidpipe_media.assemble import (
-    THUMBNAIL_WIDTH,
     JoinedVideo,
     completions_in_order,
     download_segments,
@@ -23,6 +22,7 @@ from vidpipe_media.handler import (
     NO_API_KEY,
     OUTPUT_NAMES,
     PRIMARY_IMAGE_OUTPUT,
+    THUMBNAIL_WIDTH,
     MediaHandler,
     Notifier,
     parse_payload,
@@ -31,6 +31,7 @@ from vidpipe_media.metadata import build_metadata, stage_timings
 from vidpipe_media.primary import PrimaryImage, find_primary_image
 from vidpipe_media.settings import MediaSettings, default_worker_id
 from vidpipe_media.sweeper import Sweeper, lease_is_live
+from vidpipe_media.tools import FfmpegMediaTools, MediaTools
 
 __all__ = [
     "CONTENT_TYPES",
@@ -40,9 +41,11 @@ __all__ = [
     "THUMBNAIL_WIDTH",
     "AnalysisError",
     "BadSegmentError",
+    "FfmpegMediaTools",
     "JoinedVideo",
     "MediaHandler",
     "MediaSettings",
+    "MediaTools",
     "MediaWorkerError",
     "Notifier",
     "PrimaryImage",

@@ -1,8 +1,8 @@
-"""The file work of one reassembly: fetch the processed segments, join them, describe the result.
+"""The file work of one reassembly: fetch the processed segments and join them.
 
 Everything happens on local disk in a directory the caller owns: segments are streamed down
-from storage, joined by stream copy, and the final video is never read into memory (the
-SHA-256 is computed in chunks).
+from storage and joined by stream copy (through a `MediaTools`), and the joined video is
+checked to hold every frame of its segments.
 """
 
 from __future__ import annotations
@@ -10,18 +10,11 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from vidpipe_aws.errors import NotFoundError
 from vidpipe_aws.logs import emit_metric
-from vidpipe_ffmpeg import (
-    FfmpegFailedError,
-    InvalidMediaError,
-    concat,
-    media_metadata,
-    probe,
-    thumbnail,
-)
+from vidpipe_ffmpeg import FfmpegFailedError, InvalidMediaError
 from vidpipe_media.errors import BadSegmentError, SegmentsIncompleteError
 from vidpipe_types import parse_s3_uri
 
@@ -31,23 +24,22 @@ if TYPE_CHECKING:
 
     from vidpipe_aws.completions import SegmentCompletionStore
     from vidpipe_aws.storage import ObjectStorage
-    from vidpipe_ffmpeg import ProbeResult, ResourceLimits
+    from vidpipe_ffmpeg import ProbeResult
+    from vidpipe_media.tools import MediaTools
     from vidpipe_types import SegmentCompletion
 
 logger = logging.getLogger(__name__)
 
-THUMBNAIL_WIDTH = 320
 #: The `Worker` dimension of this worker's metrics, as the runner sets it.
 WORKER = "media-worker"
 
 
 @dataclass(frozen=True)
 class JoinedVideo:
-    """The local files of a finished job and the facts for metadata.json."""
+    """The joined video on local disk and its probe (taken after the join was checked)."""
 
     final: Path
-    thumbnail: Path
-    media: dict[str, Any]
+    probe: ProbeResult
 
 
 def completions_in_order(
@@ -87,36 +79,34 @@ def download_segments(
     return paths
 
 
-def join_segments(segments: Sequence[Path], directory: Path, limits: ResourceLimits) -> JoinedVideo:
-    """Concatenate without re-encoding, check that no frame was lost, then make the thumbnail
-    and the media facts. BadSegmentError names a segment that is not a whole video."""
-    expected = [_probe_segment(index, path, limits) for index, path in enumerate(segments)]
-    final = directory / "final.mp4"
+def join_segments(segments: Sequence[Path], final: Path, tools: MediaTools) -> JoinedVideo:
+    """Concatenate without re-encoding into `final` and check that no frame was lost.
+
+    BadSegmentError names a segment that is not a whole video.
+    """
+    expected = [_probe_segment(index, path, tools) for index, path in enumerate(segments)]
     started = time.monotonic()
     try:
-        concat(list(segments), final, limits)
+        tools.concat(segments, final)
     except InvalidMediaError as exc:
         raise BadSegmentError(f"cannot join the segments: {exc.reason}") from exc
     except FfmpegFailedError:
-        _blame_segment(segments, expected, directory, limits)
+        _blame_segment(segments, expected, final.parent, tools)
         raise
     emit_metric(
         "ConcatDuration", (time.monotonic() - started) * 1000, "Milliseconds", Worker=WORKER
     )
-    probed = probe(final, limits, with_keyframes=False)
-    _check_frame_count(probed, segments, expected, directory, limits)
-    thumb = directory / "thumbnail.jpg"
-    thumbnail(final, thumb, width=THUMBNAIL_WIDTH, probe=probed, limits=limits)
-    media = media_metadata(final, probed, limits=limits)
+    probed = tools.probe(final)
+    _check_frame_count(probed, segments, expected, final.parent, tools)
     emit_metric("FinalSizeBytes", float(probed.size), "Bytes", Worker=WORKER)
-    return JoinedVideo(final=final, thumbnail=thumb, media=dict(media))
+    return JoinedVideo(final=final, probe=probed)
 
 
-def _probe_segment(index: int, path: Path, limits: ResourceLimits) -> int | None:
+def _probe_segment(index: int, path: Path, tools: MediaTools) -> int | None:
     """The segment's frame count from its MP4 index (None when unknown); BadSegmentError when
     it is not a readable video."""
     try:
-        probed = probe(path, limits, with_keyframes=False)
+        probed = tools.probe(path)
     except InvalidMediaError as exc:
         raise BadSegmentError(f"not a playable video: {exc.reason}", index=index) from exc
     return probed.video.frame_count if probed.video else None
@@ -127,7 +117,7 @@ def _check_frame_count(
     segments: Sequence[Path],
     expected: Sequence[int | None],
     directory: Path,
-    limits: ResourceLimits,
+    tools: MediaTools,
 ) -> None:
     """The joined video must hold every frame of its segments.
 
@@ -140,7 +130,7 @@ def _check_frame_count(
     wanted = sum(count for count in expected if count is not None)
     if actual == wanted:
         return
-    _blame_segment(segments, expected, directory, limits)
+    _blame_segment(segments, expected, directory, tools)
     # Every segment reads in full on its own: the join, not the input, differs. Keep the
     # result (a retry would give the same) but leave a trace.
     logger.warning("joined video has %d frames, its segments %d", actual, wanted)
@@ -150,7 +140,7 @@ def _blame_segment(
     segments: Sequence[Path],
     expected: Sequence[int | None],
     directory: Path,
-    limits: ResourceLimits,
+    tools: MediaTools,
 ) -> None:
     """Raise BadSegmentError for the first segment that does not copy whole on its own.
 
@@ -159,8 +149,8 @@ def _blame_segment(
     check = directory / "segment-check.mp4"
     for index, (segment, frames) in enumerate(zip(segments, expected, strict=True)):
         try:
-            concat([segment], check, limits)
-            probed = probe(check, limits, with_keyframes=False)
+            tools.concat([segment], check)
+            probed = tools.probe(check)
         except (InvalidMediaError, FfmpegFailedError) as exc:
             raise BadSegmentError(f"truncated or corrupt: {exc}", index=index) from exc
         copied = probed.video.frame_count if probed.video else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -30,6 +31,7 @@ from vidpipe_media.assemble import (
 from vidpipe_media.errors import AnalysisError, BadSegmentError, SegmentsIncompleteError
 from vidpipe_media.metadata import build_metadata
 from vidpipe_media.primary import find_primary_image
+from vidpipe_media.tools import FfmpegMediaTools
 from vidpipe_types import (
     AnalysisDocument,
     AnalysisState,
@@ -42,7 +44,7 @@ from vidpipe_types import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator, Mapping
     from datetime import datetime
 
     from vidpipe_aws.completions import SegmentCompletionStore
@@ -52,11 +54,13 @@ if TYPE_CHECKING:
     from vidpipe_aws.webhook import WebhookStatus
     from vidpipe_media.analysis import Analyzer
     from vidpipe_media.settings import MediaSettings
-    from vidpipe_types import Analysis, Job
+    from vidpipe_media.tools import MediaTools
+    from vidpipe_types import Analysis, Job, SegmentCompletion
 
 logger = logging.getLogger(__name__)
 
 STAGE = JobStatus.REASSEMBLING.value
+THUMBNAIL_WIDTH = 320
 CONTENT_TYPES = {
     JobArtifact.FINAL: "video/mp4",
     JobArtifact.THUMBNAIL: "image/jpeg",
@@ -90,7 +94,11 @@ class Notifier(Protocol):
 
 
 class MediaHandler:
-    """Handles one `ReassemblyPayload` message; safe to call from several threads at once."""
+    """Handles one `ReassemblyPayload` message; safe to call from several threads at once.
+
+    `tools` does the media work (join, probe, thumbnail, metadata); by default ffmpeg under
+    the settings' limits.
+    """
 
     def __init__(
         self,
@@ -104,6 +112,7 @@ class MediaHandler:
         analyzer: Analyzer | None = None,
         worker_id: str | None = None,
         clock: Callable[[], datetime] = utc_now,
+        tools: MediaTools | None = None,
     ) -> None:
         self._storage = storage
         self._jobs = jobs
@@ -114,7 +123,7 @@ class MediaHandler:
         self._analyzer = analyzer
         self._worker_id = worker_id or settings.worker_id
         self._clock = clock
-        self._limits = settings.ffmpeg_limits()
+        self._tools = tools or FfmpegMediaTools(settings.ffmpeg_limits())
 
     @property
     def worker_id(self) -> str:
@@ -146,8 +155,8 @@ class MediaHandler:
                 payload.total_segments,
             )
         try:
-            outputs, joined = self._reassemble(claimed)
-            self._finish(job_id, outputs, joined)
+            outputs, media = self._reassemble(claimed)
+            self._finish(job_id, outputs, media)
         except BadSegmentError as exc:
             raise BadInput(exc.reason, job_id=job_id, stage=STAGE) from exc
         except Exception as exc:
@@ -194,55 +203,99 @@ class MediaHandler:
             f"total_segments {current.total_segments})"
         )
 
-    def _reassemble(self, job: Job) -> tuple[dict[str, str], JoinedVideo]:
+    # Reassembling: each step below is one line of `_reassemble`, in order ---------------
+
+    def _reassemble(self, job: Job) -> tuple[dict[str, str], Mapping[str, Any]]:
+        """Join the job's segments and upload its outputs; the outputs by name and the facts
+        of the final video. Everything local happens in a temporary directory."""
         total = job.total_segments
         assert total is not None  # claim_reassembly only succeeds with a known total
         ordered = completions_in_order(self._completions, job.job_id, total)
+        with self._scratch(job) as directory:
+            segments = self._download(ordered, directory)
+            joined = join_segments(segments, directory / "final.mp4", self._tools)
+            thumbnail = self._thumbnail(joined, directory)
+            media = self._tools.metadata(joined.final, joined.probe)
+            primary = find_primary_image(self._storage, self._output_bucket, job.job_id, total)
+            primary_key = None if primary is None else primary.key
+            metadata = self._write_metadata(job, media, primary_key, directory)
+            outputs = self._upload_outputs(
+                job,
+                {
+                    JobArtifact.FINAL: joined.final,
+                    JobArtifact.THUMBNAIL: thumbnail,
+                    JobArtifact.METADATA: metadata,
+                },
+            )
+            if primary_key is not None:
+                outputs[PRIMARY_IMAGE_OUTPUT] = primary_key
+            fault_point("media.uploaded")
+            outputs.update(self._run_analysis(job, joined.final, media, directory))
+        return outputs, media
+
+    @contextmanager
+    def _scratch(self, job: Job) -> Iterator[Path]:
         work_dir = self._settings.work_dir
         if work_dir is not None:
             work_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(
             prefix=f"vidpipe-media-{job.job_id}-", dir=work_dir
         ) as tmp:
-            directory = Path(tmp)
-            segments = download_segments(self._storage, ordered, directory / "segments")
-            fault_point("media.joining")
-            joined = join_segments(segments, directory, self._limits)
-            primary = find_primary_image(self._storage, self._output_bucket, job.job_id, total)
-            primary_key = None if primary is None else primary.key
-            document = build_metadata(
-                job,
-                joined.media,
-                segment_count=total,
-                completed_at=self._clock(),
-                primary_image=primary_key,
+            yield Path(tmp)
+
+    def _download(self, ordered: list[SegmentCompletion], directory: Path) -> list[Path]:
+        segments = download_segments(self._storage, ordered, directory / "segments")
+        fault_point("media.joining")
+        return segments
+
+    def _thumbnail(self, joined: JoinedVideo, directory: Path) -> Path:
+        path = directory / "thumbnail.jpg"
+        self._tools.thumbnail(joined.final, path, width=THUMBNAIL_WIDTH, probed=joined.probe)
+        return path
+
+    def _write_metadata(
+        self, job: Job, media: Mapping[str, Any], primary_key: str | None, directory: Path
+    ) -> Path:
+        total = job.total_segments
+        assert total is not None
+        document = build_metadata(
+            job, media, segment_count=total, completed_at=self._clock(), primary_image=primary_key
+        )
+        path = directory / "metadata.json"
+        path.write_text(json.dumps(document, indent=2, sort_keys=True), encoding="utf-8")
+        return path
+
+    def _upload_outputs(self, job: Job, files: dict[JobArtifact, Path]) -> dict[str, str]:
+        """Upload each artifact under its fixed key (a retry overwrites it with the same)."""
+        outputs: dict[str, str] = {}
+        for artifact, path in files.items():
+            key = build_job_output_key(job.job_id, artifact)
+            self._storage.upload_file(
+                path, self._output_bucket, key, content_type=CONTENT_TYPES[artifact]
             )
-            metadata = directory / "metadata.json"
-            metadata.write_text(json.dumps(document, indent=2, sort_keys=True), encoding="utf-8")
-            files = {
-                JobArtifact.FINAL: joined.final,
-                JobArtifact.THUMBNAIL: joined.thumbnail,
-                JobArtifact.METADATA: metadata,
-            }
-            outputs: dict[str, str] = {}
-            for artifact, path in files.items():
-                key = build_job_output_key(job.job_id, artifact)
-                self._storage.upload_file(
-                    path, self._output_bucket, key, content_type=CONTENT_TYPES[artifact]
-                )
-                outputs[OUTPUT_NAMES[artifact]] = key
-            if primary_key is not None:
-                outputs[PRIMARY_IMAGE_OUTPUT] = primary_key
-            fault_point("media.uploaded")
-            if job.options.analyze is not None:
-                status = self._analyze(job, job.options.analyze, joined, directory)
-                self._jobs.update_fields(job.job_id, analysis=status)
-                if status.output_key is not None:
-                    outputs[OUTPUT_NAMES[JobArtifact.ANALYSIS]] = status.output_key
-        return outputs, joined
+            outputs[OUTPUT_NAMES[artifact]] = key
+        return outputs
+
+    def _run_analysis(
+        self, job: Job, final: Path, media: Mapping[str, Any], directory: Path
+    ) -> dict[str, str]:
+        """The analysis output, when the job asked for one and it was written; its status
+        goes on the job either way."""
+        if job.options.analyze is None:
+            return {}
+        status = self._analyze(job, job.options.analyze, final, media, directory)
+        self._jobs.update_fields(job.job_id, analysis=status)
+        if status.output_key is None:
+            return {}
+        return {OUTPUT_NAMES[JobArtifact.ANALYSIS]: status.output_key}
 
     def _analyze(
-        self, job: Job, profile: Analysis, joined: JoinedVideo, directory: Path
+        self,
+        job: Job,
+        profile: Analysis,
+        final: Path,
+        media: Mapping[str, Any],
+        directory: Path,
     ) -> AnalysisStatus:
         """Run the optional analysis stage; its failure is recorded, never raised, so that
         the video job completes whatever the analysis does."""
@@ -254,7 +307,7 @@ class MediaHandler:
         depth = self._analyzer.depth
         model = self._analyzer.model_for(depth)
         try:
-            outcome = self._analyzer.analyze(joined.final, profile, joined.media)
+            outcome = self._analyzer.analyze(final, profile, media)
         except AnalysisError as exc:
             logger.warning("analysis of job %s failed: %s", job.job_id, exc.reason)
             reason = exc.reason
@@ -289,7 +342,9 @@ class MediaHandler:
             state=AnalysisState.FAILED, profile=profile, depth=depth, model=model, reason=reason
         )
 
-    def _finish(self, job_id: str, outputs: dict[str, str], joined: JoinedVideo) -> None:
+    # Completing ---------------------------------------------------------------------------
+
+    def _finish(self, job_id: str, outputs: dict[str, str], media: Mapping[str, Any]) -> None:
         if not self._jobs.complete(job_id, self._worker_id, outputs):
             # Our lease ran out and another worker took the job over; its `complete` is the
             # one that counts, and it sends the webhook.
@@ -297,7 +352,6 @@ class MediaHandler:
                 "job %s was completed by another worker; outputs left as they are", job_id
             )
             return
-        media = joined.media
         logger.info(
             "job %s completed",
             job_id,

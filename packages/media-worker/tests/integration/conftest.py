@@ -1,6 +1,9 @@
-"""The `stack` fixture: vidpipe's resources provisioned on the moto server, real adapters."""
+"""The `stack` fixture (vidpipe's resources provisioned on the moto server, real adapters),
+and real segments of bikes.mp4."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from media_stack import Stack
@@ -13,7 +16,21 @@ from vidpipe_aws import (
     SqsQueue,
     provision,
 )
+from vidpipe_ffmpeg import SplitResult, split
 from vidpipe_types import StackNames, Worker
+
+
+@pytest.fixture(scope="session")
+def bikes_split(bikes_path: Path, tmp_path_factory: pytest.TempPathFactory) -> SplitResult:
+    """bikes.mp4 in 4 stream-copied segments (cuts at its keyframes 3.04, 5.48, 7.48 s)."""
+    result = split(bikes_path, tmp_path_factory.mktemp("bikes-segments"), 3.0)
+    assert result.strategy == "copy" and len(result.segments) > 1
+    return result
+
+
+@pytest.fixture(scope="session")
+def bikes_segments(bikes_split: SplitResult) -> list[Path]:
+    return [segment.path for segment in bikes_split.segments]
 
 
 @pytest.fixture

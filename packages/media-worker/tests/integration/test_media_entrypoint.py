@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from media_stack import Stack
-from webhook_receiver import Receiver
 
 from vidpipe_aws.testing import MotoServer
+from vidpipe_testkit import WebhookReceiver
 from vidpipe_types import JobStatus
 
 pytestmark = pytest.mark.integration
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 def test_the_worker_process_sweeps_a_stuck_job_to_completion(
     stack: Stack,
     moto_server: MotoServer,
-    receiver: Receiver,
+    webhook_receiver: WebhookReceiver,
     bikes_path: Path,
     tmp_path: Path,
 ) -> None:
@@ -41,7 +41,7 @@ def test_the_worker_process_sweeps_a_stuck_job_to_completion(
         "SHUTDOWN_GRACE_SECONDS": "10",
         "SWEEP_INTERVAL_SECONDS": "0.5",
         "SWEEP_STALE_SECONDS": "0",
-        "CALLBACK_URL": receiver.url,
+        "CALLBACK_URL": webhook_receiver.url,
         "WORK_DIR": str(tmp_path / "work"),
         "WORKER_ID": "media-proc",
     }
@@ -67,7 +67,9 @@ def test_the_worker_process_sweeps_a_stuck_job_to_completion(
     assert job is not None and job.status is JobStatus.COMPLETED, output
     assert returncode == 0, output
     assert set(job.outputs) == {"final", "thumbnail", "metadata"}
-    assert [(e["job_id"], e["status"]) for e in receiver.events] == [("job-stuck", "completed")]
+    assert [(e["job_id"], e["status"]) for e in webhook_receiver.events] == [
+        ("job-stuck", "completed")
+    ]
     lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     assert any(line.get("worker") == "media-worker" for line in lines)
     assert list((tmp_path / "work").iterdir()) == []

@@ -11,29 +11,19 @@ import hashlib
 import json
 import threading
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import pytest
-from media_checks import image_size, measure
 from media_stack import Stack
 
 from vidpipe_aws.queue import ReceivedMessage
 from vidpipe_aws.runner.outcomes import RetryLater
 from vidpipe_ffmpeg import mean_luma
 from vidpipe_media import MediaHandler, MediaSettings
+from vidpipe_testkit import RecordingNotifier, image_size, measure
 from vidpipe_types import JobStatus, ReassemblyPayload, build_job_output_key
 
 pytestmark = pytest.mark.integration
-
-
-class RecordingNotifier:
-    def __init__(self) -> None:
-        self.events: list[tuple[str, str, dict[str, Any] | None]] = []
-        self._lock = threading.Lock()
-
-    def notify(self, job_id: str, status: str, *, result: Any = None, error: Any = None) -> None:
-        with self._lock:
-            self.events.append((job_id, status, result))
 
 
 def make_handler(
@@ -103,22 +93,21 @@ def test_reassembly_through_the_queue_matches_the_source(
     # Every frame, and the length within one frame per boundary between segments.
     assert got.frames == want.frames
     boundaries = total - 1
-    assert abs(got.video_duration - want.video_duration) <= boundaries * want.frame_seconds
-    assert got.video_start == pytest.approx(0, abs=want.frame_seconds / 2)
-    if want.audio_codec is None:
-        assert got.audio_codec is None
+    assert abs(got.video.duration - want.video.duration) <= boundaries * want.frame_seconds
+    assert got.video.start == pytest.approx(0, abs=want.frame_seconds / 2)
+    if want.audio is None:
+        assert got.audio is None
     else:
-        assert got.audio_codec == want.audio_codec
-        assert got.audio_start is not None and got.audio_duration is not None
-        assert want.audio_duration is not None
+        assert got.audio is not None and got.audio.codec == want.audio.codec
         # In sync: audio starts with the video, and none of it went missing at the joins.
-        assert abs(got.audio_start - got.video_start) <= want.frame_seconds / 2
-        assert abs(got.audio_duration - want.audio_duration) <= boundaries * want.frame_seconds
+        assert abs(got.audio.start - got.video.start) <= want.frame_seconds / 2
+        assert abs(got.audio.duration - want.audio.duration) <= boundaries * want.frame_seconds
 
-    assert metadata["duration"] == pytest.approx(got.format_duration, abs=0.001)
-    assert (metadata["width"], metadata["height"]) == (got.width, got.height)
-    assert (metadata["codec"], metadata["audio_codec"]) == (got.codec, got.audio_codec)
-    assert metadata["frame_rate"] == pytest.approx(got.fps, abs=0.001)
+    assert metadata["duration"] == pytest.approx(got.duration, abs=0.001)
+    assert (metadata["width"], metadata["height"]) == (got.video.width, got.video.height)
+    audio_codec = got.audio.codec if got.audio else None
+    assert (metadata["codec"], metadata["audio_codec"]) == (got.video.codec, audio_codec)
+    assert metadata["frame_rate"] == pytest.approx(got.video.fps, abs=0.001)
     assert metadata["bitrate"] == got.bit_rate
     assert metadata["size_bytes"] == final.stat().st_size
     assert metadata["sha256"] == hashlib.sha256(final.read_bytes()).hexdigest()
@@ -126,10 +115,11 @@ def test_reassembly_through_the_queue_matches_the_source(
 
     width, height = image_size(thumb)
     assert width == 320
-    assert abs(height - 320 * got.height / got.width) <= 2
+    assert got.video.width is not None and got.video.height is not None
+    assert abs(height - 320 * got.video.height / got.video.width) <= 2
     assert mean_luma(thumb) >= 24  # not a black frame
 
-    assert notifier.events == [
+    assert [(e["job_id"], e["status"], e["result"]) for e in notifier.sent] == [
         (
             job_id,
             "completed",
@@ -176,7 +166,7 @@ def test_two_workers_on_one_job_at_once_complete_it_once(
 
     job = stack.jobs.get("job-race")
     assert job is not None and job.status is JobStatus.COMPLETED
-    assert len(notifier.events) == 1
+    assert len(notifier.sent) == 1
     # The loser either found the lease taken (retry later) or the job already completed (done).
     assert sorted(outcomes) == ["media-1", "media-2"]
     assert "done" in outcomes.values()

@@ -1,18 +1,16 @@
-"""MediaHandler on in-memory stores and real ffmpeg over real (small) segments."""
+"""MediaHandler on in-memory stores and fake media tools (real ffmpeg: tests/integration)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from media_support import OUTPUT_BUCKET, World, message
+from media_world import OUTPUT_BUCKET, World, fake_video, message
 
 from vidpipe_aws.fakes import InMemoryObjectStorage
 from vidpipe_aws.queue import ReceivedMessage
 from vidpipe_aws.runner.outcomes import BadInput, RetryLater, Unparseable
-from vidpipe_ffmpeg import probe
 from vidpipe_media import MediaHandler
 from vidpipe_types import JobStatus, build_job_output_key
 
@@ -36,11 +34,11 @@ def output_keys(world: World) -> set[str]:
 
 
 def test_happy_path_uploads_outputs_completes_once_and_notifies_once(
-    world: World, bikes_segments: list[Path], tmp_path: Path
+    world: World, segments: list[Path], tmp_path: Path
 ) -> None:
-    world.ready_job(JOB, bikes_segments)
+    world.ready_job(JOB, segments)
 
-    world.handler("worker-a")(message(JOB, len(bikes_segments)))
+    world.handler("worker-a")(message(JOB, len(segments)))
 
     job = world.job(JOB)
     assert job.status is JobStatus.COMPLETED
@@ -53,13 +51,15 @@ def test_happy_path_uploads_outputs_completes_once_and_notifies_once(
 
     final = tmp_path / "final.mp4"
     world.storage.download_file(OUTPUT_BUCKET, KEYS["final"], final)
-    probed = probe(final, with_keyframes=False)
+    assert world.tools is not None
+    assert [p.name for p in world.tools.concats[0]] == [f"{i:05d}.mp4" for i in range(4)]
+    probed = world.tools.probe(final)
     assert probed.video is not None and probed.video.frame_count == 250
     metadata = json.loads(world.storage.get_bytes(OUTPUT_BUCKET, KEYS["metadata"]))
     assert metadata["size_bytes"] == final.stat().st_size == probed.size
-    assert metadata["duration"] == pytest.approx(10.0, abs=0.04)
+    assert metadata["duration"] == 10.0
     assert (metadata["width"], metadata["height"], metadata["codec"]) == (640, 272, "h264")
-    assert metadata["job_id"] == JOB and metadata["segment_count"] == len(bikes_segments)
+    assert metadata["job_id"] == JOB and metadata["segment_count"] == len(segments)
     assert metadata["mode"] == "passthrough" and metadata["source_key"] == f"input/{JOB}.mp4"
     assert metadata["created_at"] == "2026-03-01T12:00:00.000000Z"
     assert metadata["timings_seconds"] == {
@@ -71,8 +71,8 @@ def test_happy_path_uploads_outputs_completes_once_and_notifies_once(
     }
     assert world.storage.get_bytes(OUTPUT_BUCKET, KEYS["thumbnail"])[:2] == b"\xff\xd8"
 
-    assert len(world.notifier.events) == 1
-    event = world.notifier.events[0]
+    assert len(world.notifier.sent) == 1
+    event = world.notifier.sent[0]
     assert (event["job_id"], event["status"], event["error"]) == (JOB, "completed", None)
     assert event["result"] == {
         "outputs": KEYS,
@@ -84,50 +84,50 @@ def test_happy_path_uploads_outputs_completes_once_and_notifies_once(
 
 
 def test_duplicate_message_after_completion_is_dropped_without_a_second_webhook(
-    world: World, bikes_segments: list[Path]
+    world: World, segments: list[Path]
 ) -> None:
-    world.ready_job(JOB, bikes_segments)
-    world.handler("worker-a")(message(JOB, len(bikes_segments)))
+    world.ready_job(JOB, segments)
+    world.handler("worker-a")(message(JOB, len(segments)))
     completed = world.job(JOB)
     world.clock.advance(5)
 
-    world.handler("worker-b")(message(JOB, len(bikes_segments), reason="chunking", n=2))
-    world.handler("worker-a")(message(JOB, len(bikes_segments), reason="sweeper", n=3))
+    world.handler("worker-b")(message(JOB, len(segments), reason="chunking", n=2))
+    world.handler("worker-a")(message(JOB, len(segments), reason="sweeper", n=3))
 
     assert world.job(JOB) == completed
-    assert len(world.notifier.events) == 1
+    assert len(world.notifier.sent) == 1
 
 
 def test_a_live_lease_of_another_worker_means_retry_when_it_runs_out(
-    world: World, bikes_segments: list[Path]
+    world: World, segments: list[Path]
 ) -> None:
-    world.ready_job(JOB, bikes_segments)
+    world.ready_job(JOB, segments)
     assert world.jobs.claim_reassembly(JOB, "worker-a", 900) is not None
     world.clock.advance(300)
 
     with pytest.raises(RetryLater) as raised:
-        world.handler("worker-b")(message(JOB, len(bikes_segments)))
+        world.handler("worker-b")(message(JOB, len(segments)))
 
     assert raised.value.delay_seconds == pytest.approx(601)
     assert "worker-a" in raised.value.reason
     job = world.job(JOB)
     assert job.status is JobStatus.REASSEMBLING and job.reassembly_lease_owner == "worker-a"
     assert output_keys(world) == set()
-    assert world.notifier.events == []
+    assert world.notifier.sent == []
 
 
 def test_an_expired_lease_is_taken_over_and_the_job_completed(
-    world: World, bikes_segments: list[Path]
+    world: World, segments: list[Path]
 ) -> None:
-    world.ready_job(JOB, bikes_segments)
+    world.ready_job(JOB, segments)
     assert world.jobs.claim_reassembly(JOB, "worker-a", 900) is not None
     world.clock.advance(901)
 
-    world.handler("worker-b")(message(JOB, len(bikes_segments)))
+    world.handler("worker-b")(message(JOB, len(segments)))
 
     job = world.job(JOB)
     assert job.status is JobStatus.COMPLETED and job.outputs == KEYS
-    assert [e["status"] for e in world.notifier.events] == ["completed"]
+    assert [e["status"] for e in world.notifier.sent] == ["completed"]
 
 
 class FailingStorage(InMemoryObjectStorage):
@@ -151,11 +151,11 @@ class FailingStorage(InMemoryObjectStorage):
 
 
 def test_an_error_after_final_upload_releases_the_lease_and_completes_once(
-    tmp_path: Path, bikes_segments: list[Path]
+    tmp_path: Path, segments: list[Path]
 ) -> None:
     world = World(tmp_path / "work", storage=FailingStorage("metadata.json"))
-    world.ready_job(JOB, bikes_segments)
-    first = message(JOB, len(bikes_segments))
+    world.ready_job(JOB, segments)
+    first = message(JOB, len(segments))
 
     with pytest.raises(ConnectionResetError):
         world.handler("worker-a")(first)
@@ -172,10 +172,10 @@ def test_an_error_after_final_upload_releases_the_lease_and_completes_once(
     job = world.job(JOB)
     assert job.status is JobStatus.COMPLETED and job.outputs == KEYS
     assert output_keys(world) == set(KEYS.values())
-    assert len(world.notifier.events) == 1
+    assert len(world.notifier.sent) == 1
     # A late duplicate changes nothing.
     world.handler("worker-a")(first)
-    assert world.job(JOB) == job and len(world.notifier.events) == 1
+    assert world.job(JOB) == job and len(world.notifier.sent) == 1
 
 
 class _Killed(BaseException):
@@ -183,11 +183,11 @@ class _Killed(BaseException):
 
 
 def test_a_killed_worker_keeps_its_lease_until_it_expires(
-    tmp_path: Path, bikes_segments: list[Path]
+    tmp_path: Path, segments: list[Path]
 ) -> None:
     world = World(tmp_path / "work", storage=FailingStorage("metadata.json", error=_Killed))
-    world.ready_job(JOB, bikes_segments)
-    first = message(JOB, len(bikes_segments))
+    world.ready_job(JOB, segments)
+    first = message(JOB, len(segments))
 
     with pytest.raises(_Killed):
         world.handler("worker-a")(first)
@@ -203,27 +203,27 @@ def test_a_killed_worker_keeps_its_lease_until_it_expires(
 
     job = world.job(JOB)
     assert job.status is JobStatus.COMPLETED and job.outputs == KEYS
-    assert len(world.notifier.events) == 1
+    assert len(world.notifier.sent) == 1
 
 
 def test_a_worker_whose_lease_was_taken_over_does_not_complete_or_notify(
-    tmp_path: Path, bikes_segments: list[Path]
+    tmp_path: Path, segments: list[Path]
 ) -> None:
     storage = FailingStorage("metadata.json")
     world = World(tmp_path / "work", storage=storage)
-    world.ready_job(JOB, bikes_segments)
+    world.ready_job(JOB, segments)
 
     def slow_upload() -> None:
         # worker-a stalls past its lease; worker-b takes the job over and finishes first.
         world.clock.advance(901)
-        world.handler("worker-b")(message(JOB, len(bikes_segments), n=2))
+        world.handler("worker-b")(message(JOB, len(segments), n=2))
 
     storage.hook = slow_upload
-    world.handler("worker-a")(message(JOB, len(bikes_segments)))
+    world.handler("worker-a")(message(JOB, len(segments)))
 
     job = world.job(JOB)
     assert job.status is JobStatus.COMPLETED and job.outputs == KEYS
-    assert len(world.notifier.events) == 1
+    assert len(world.notifier.sent) == 1
 
 
 @pytest.mark.parametrize(
@@ -243,29 +243,29 @@ def test_a_message_that_is_not_a_reassembly_payload_is_unparseable(world: World,
 
 def test_an_unknown_job_is_dropped(world: World) -> None:
     world.handler("worker-a")(message("nobody", 3))
-    assert world.jobs.get("nobody") is None and world.notifier.events == []
+    assert world.jobs.get("nobody") is None and world.notifier.sent == []
 
 
-def test_a_failed_job_is_dropped(world: World, bikes_segments: list[Path]) -> None:
-    world.ready_job(JOB, bikes_segments)
+def test_a_failed_job_is_dropped(world: World, segments: list[Path]) -> None:
+    world.ready_job(JOB, segments)
     assert world.jobs.fail(JOB, "processing", "bad segment")
     failed = world.job(JOB)
 
-    world.handler("worker-a")(message(JOB, len(bikes_segments)))
+    world.handler("worker-a")(message(JOB, len(segments)))
 
     assert world.job(JOB) == failed and output_keys(world) == set()
 
 
-def test_missing_completions_mean_retry_later(world: World, bikes_segments: list[Path]) -> None:
-    world.add_job(JOB, total=len(bikes_segments))
-    world.add_processed(JOB, bikes_segments, range(len(bikes_segments) - 1))
+def test_missing_completions_mean_retry_later(world: World, segments: list[Path]) -> None:
+    world.add_job(JOB, total=len(segments))
+    world.add_processed(JOB, segments, range(len(segments) - 1))
 
     with pytest.raises(RetryLater, match=r"segment\(s\) 3"):
-        world.handler("worker-a")(message(JOB, len(bikes_segments)))
+        world.handler("worker-a")(message(JOB, len(segments)))
 
     # The lease stays with this worker, whose retry takes it back at once.
-    world.add_processed(JOB, bikes_segments, range(len(bikes_segments) - 1, len(bikes_segments)))
-    world.handler("worker-a")(message(JOB, len(bikes_segments)))
+    world.add_processed(JOB, segments, range(len(segments) - 1, len(segments)))
+    world.handler("worker-a")(message(JOB, len(segments)))
     assert world.job(JOB).status is JobStatus.COMPLETED
 
 
@@ -278,49 +278,86 @@ def test_a_job_without_a_total_cannot_be_claimed_yet(world: World) -> None:
 
 
 @pytest.mark.parametrize(
-    ("damage", "reason"),
+    ("readable", "content", "reason"),
     [
-        # Its index (moov, at the front) intact, its frames cut short: ffmpeg's concat ends
-        # the output there and exits 0, so only the frame count shows it.
-        (lambda data: data[:4000], "output segment 2: truncated or corrupt"),
-        (lambda data: b"\0" * 4000, "output segment 2: not a playable video"),
+        # Its index intact, its frames cut short: ffmpeg's concat ends the output there and
+        # exits 0, so only the frame count shows it.
+        (20, None, "output segment 2: truncated or corrupt: only 20 of its 50 frames"),
+        (None, b"\0" * 4000, "output segment 2: not a playable video"),
     ],
     ids=["truncated", "garbage"],
 )
 def test_a_corrupt_segment_is_bad_input_naming_it(
     world: World,
-    bikes_segments: list[Path],
+    segments: list[Path],
     tmp_path: Path,
-    damage: Callable[[bytes], bytes],
+    readable: int | None,
+    content: bytes | None,
     reason: str,
 ) -> None:
-    corrupt = tmp_path / "corrupt.mp4"
-    corrupt.write_bytes(damage(bikes_segments[2].read_bytes()))
-    segments = [*bikes_segments[:2], corrupt, *bikes_segments[3:]]
-    world.ready_job(JOB, segments)
+    corrupt = fake_video(tmp_path / "corrupt.mp4", 50, readable)
+    if content is not None:
+        corrupt.write_bytes(content)
+    damaged = [*segments[:2], corrupt, *segments[3:]]
+    world.ready_job(JOB, damaged)
 
     with pytest.raises(BadInput) as raised:
-        world.handler("worker-a")(message(JOB, len(segments)))
+        world.handler("worker-a")(message(JOB, len(damaged)))
 
     assert raised.value.job_id == JOB and raised.value.stage == "reassembling"
     assert raised.value.reason.startswith(reason)
-    assert output_keys(world) == set() and world.notifier.events == []
+    assert output_keys(world) == set() and world.notifier.sent == []
 
 
-def test_a_missing_segment_object_is_bad_input(world: World, bikes_segments: list[Path]) -> None:
-    world.ready_job(JOB, bikes_segments)
+def test_a_failed_join_names_the_segment_that_does_not_copy(
+    world: World, segments: list[Path], tmp_path: Path
+) -> None:
+    assert world.tools is not None
+    world.tools.fail_concat = True
+    world.ready_job(JOB, segments)
+
+    with pytest.raises(BadInput, match="output segment 0: truncated or corrupt"):
+        world.handler("worker-a")(message(JOB, len(segments)))
+
+    # The join of all, then segment 0 alone, which fails too: the blame stops there.
+    assert [len(c) for c in world.tools.concats] == [4, 1]
+
+
+def test_a_join_that_loses_frames_of_whole_segments_is_kept_with_a_warning(
+    world: World, segments: list[Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    assert world.tools is not None
+    tools = world.tools
+    join = tools.concat
+
+    def lossy(inputs: list[Path], dst: Path) -> None:
+        join(inputs, dst)
+        if len(inputs) > 1:  # the full join drops one frame; each segment alone copies whole
+            fake_video(dst, tools.probe(dst).video.frame_count - 1)  # type: ignore[union-attr]
+
+    tools.concat = lossy  # type: ignore[method-assign]
+    world.ready_job(JOB, segments)
+
+    world.handler("worker-a")(message(JOB, len(segments)))
+
+    assert world.job(JOB).status is JobStatus.COMPLETED
+    assert "joined video has 249 frames, its segments 250" in caplog.text
+
+
+def test_a_missing_segment_object_is_bad_input(world: World, segments: list[Path]) -> None:
+    world.ready_job(JOB, segments)
     world.storage.delete(OUTPUT_BUCKET, f"jobs/{JOB}/segments/1.mp4")
 
     with pytest.raises(BadInput, match="output segment 1: .* does not exist"):
-        world.handler("worker-a")(message(JOB, len(bikes_segments)))
+        world.handler("worker-a")(message(JOB, len(segments)))
 
 
-def test_the_job_total_wins_over_the_message(world: World, bikes_segments: list[Path]) -> None:
-    world.ready_job(JOB, bikes_segments)
+def test_the_job_total_wins_over_the_message(world: World, segments: list[Path]) -> None:
+    world.ready_job(JOB, segments)
     world.handler("worker-a")(message(JOB, 99))
     assert world.job(JOB).status is JobStatus.COMPLETED
     metadata = json.loads(world.storage.get_bytes(OUTPUT_BUCKET, KEYS["metadata"]))
-    assert metadata["segment_count"] == len(bikes_segments)
+    assert metadata["segment_count"] == len(segments)
 
 
 def test_worker_id_comes_from_settings_unless_given(world: World) -> None:

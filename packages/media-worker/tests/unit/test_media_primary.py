@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from media_support import OUTPUT_BUCKET, World, message
+from media_world import OUTPUT_BUCKET, World, message
 
 from vidpipe_aws.fakes import InMemoryObjectStorage
 from vidpipe_media import PRIMARY_IMAGE_OUTPUT, PrimaryImage, find_primary_image
@@ -116,15 +116,15 @@ def test_malformed_files_and_foreign_keys_are_left_out(caplog: pytest.LogCapture
 
 
 def test_reassembly_names_the_primary_image_in_metadata_and_on_the_job(
-    tmp_path: Path, bikes_segments: list[Path]
+    tmp_path: Path, segments: list[Path]
 ) -> None:
     world = World(tmp_path / "work")
-    world.ready_job(JOB, bikes_segments, options=JobOptions(mode=Mode.SAM2))
+    world.ready_job(JOB, segments, options=JobOptions(mode=Mode.SAM2))
     put_crops(world.storage, range(4))
     put_scores(world.storage, 0, [crop(0, 0, 0.12), crop(1, 0, 0.02)])
     put_scores(world.storage, 2, [crop(2, 2, 0.41), crop(3, 2, 0.40)])
 
-    world.handler("worker-a")(message(JOB, len(bikes_segments)))
+    world.handler("worker-a")(message(JOB, len(segments)))
 
     job = world.job(JOB)
     best = build_frame_key(JOB, 2)
@@ -133,16 +133,16 @@ def test_reassembly_names_the_primary_image_in_metadata_and_on_the_job(
     metadata_key = build_job_output_key(JOB, "metadata.json")
     metadata = json.loads(world.storage.get_bytes(OUTPUT_BUCKET, metadata_key))
     assert metadata["primary_image"] == best
-    assert world.notifier.events[0]["result"]["outputs"][PRIMARY_IMAGE_OUTPUT] == best
+    assert world.notifier.sent[0]["result"]["outputs"][PRIMARY_IMAGE_OUTPUT] == best
 
 
 def test_reassembly_without_scores_names_no_primary_image(
-    tmp_path: Path, bikes_segments: list[Path]
+    tmp_path: Path, segments: list[Path]
 ) -> None:
     world = World(tmp_path / "work")
-    world.ready_job(JOB, bikes_segments)
+    world.ready_job(JOB, segments)
 
-    world.handler("worker-a")(message(JOB, len(bikes_segments)))
+    world.handler("worker-a")(message(JOB, len(segments)))
 
     job = world.job(JOB)
     assert job.status is JobStatus.COMPLETED and PRIMARY_IMAGE_OUTPUT not in job.outputs

@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from media_support import World
+from media_world import World
 
 from vidpipe_aws.errors import RetryableAwsError
 from vidpipe_aws.fakes import InMemoryQueue
@@ -35,21 +35,21 @@ def setup(tmp_path: Path) -> Setup:
 
 
 def test_a_stale_processing_job_with_every_segment_done_is_retriggered(
-    setup: Setup, bikes_segments: list[Path]
+    setup: Setup, segments: list[Path]
 ) -> None:
     world = setup.world
-    world.ready_job("stuck", bikes_segments)  # the trigger never ran: a crash before the send
+    world.ready_job("stuck", segments)  # the trigger never ran: a crash before the send
     world.clock.advance(STALE + 1)
 
     assert setup.sweeper.sweep_once() == 1
 
     assert setup.sent() == [
-        ReassemblyPayload(job_id="stuck", total_segments=len(bikes_segments), reason="sweeper")
+        ReassemblyPayload(job_id="stuck", total_segments=len(segments), reason="sweeper")
     ]
 
 
-def test_a_fresh_job_is_left_alone(setup: Setup, bikes_segments: list[Path]) -> None:
-    setup.world.ready_job("fresh", bikes_segments)
+def test_a_fresh_job_is_left_alone(setup: Setup, segments: list[Path]) -> None:
+    setup.world.ready_job("fresh", segments)
     setup.world.clock.advance(STALE - 10)
 
     assert setup.sweeper.sweep_once() == 0
@@ -57,11 +57,11 @@ def test_a_fresh_job_is_left_alone(setup: Setup, bikes_segments: list[Path]) -> 
 
 
 def test_a_stale_job_with_segments_still_running_sends_nothing(
-    setup: Setup, bikes_segments: list[Path]
+    setup: Setup, segments: list[Path]
 ) -> None:
     world = setup.world
-    world.add_job("slow", total=len(bikes_segments))
-    world.add_processed("slow", bikes_segments, range(2))
+    world.add_job("slow", total=len(segments))
+    world.add_processed("slow", segments, range(2))
     world.clock.advance(STALE + 1)
 
     assert setup.sweeper.sweep_once() == 0
@@ -70,10 +70,10 @@ def test_a_stale_job_with_segments_still_running_sends_nothing(
 
 
 def test_a_reassembling_job_with_a_live_lease_is_left_alone(
-    setup: Setup, bikes_segments: list[Path]
+    setup: Setup, segments: list[Path]
 ) -> None:
     world = setup.world
-    world.ready_job("busy", bikes_segments)
+    world.ready_job("busy", segments)
     assert world.jobs.claim_reassembly("busy", "worker-a", 900) is not None
     world.clock.advance(STALE + 1)  # stale, but the lease runs until 900 s
 
@@ -83,10 +83,10 @@ def test_a_reassembling_job_with_a_live_lease_is_left_alone(
 
 
 def test_a_reassembling_job_whose_worker_died_is_retriggered_and_then_completed(
-    setup: Setup, bikes_segments: list[Path]
+    setup: Setup, segments: list[Path]
 ) -> None:
     world = setup.world
-    world.ready_job("orphan", bikes_segments)
+    world.ready_job("orphan", segments)
     assert world.jobs.claim_reassembly("orphan", "worker-dead", 900) is not None
     world.clock.advance(901)
 
@@ -95,14 +95,14 @@ def test_a_reassembling_job_whose_worker_died_is_retriggered_and_then_completed(
     (received,) = setup.queue.receive(10, 0)
     world.handler("worker-b")(received)
     assert world.job("orphan").status is JobStatus.COMPLETED
-    assert len(world.notifier.events) == 1
+    assert len(world.notifier.sent) == 1
     world.clock.advance(STALE + 1)
     assert setup.sweeper.sweep_once() == 0  # completed jobs are not swept
 
 
-def test_final_and_early_jobs_are_not_swept(setup: Setup, bikes_segments: list[Path]) -> None:
+def test_final_and_early_jobs_are_not_swept(setup: Setup, segments: list[Path]) -> None:
     world = setup.world
-    world.ready_job("done", bikes_segments)
+    world.ready_job("done", segments)
     world.jobs.fail("done", "processing", "bad")
     world.add_job("chunking-no-total")
     world.clock.advance(STALE + 1)
@@ -124,10 +124,10 @@ class FlakyTrigger:
         return True
 
 
-def test_one_failing_job_does_not_stop_the_sweep(setup: Setup, bikes_segments: list[Path]) -> None:
+def test_one_failing_job_does_not_stop_the_sweep(setup: Setup, segments: list[Path]) -> None:
     world = setup.world
-    world.ready_job("a", bikes_segments)
-    world.ready_job("b", bikes_segments)
+    world.ready_job("a", segments)
+    world.ready_job("b", segments)
     world.clock.advance(STALE + 1)
     trigger = FlakyTrigger()
     sweeper = Sweeper(world.jobs, trigger, setup.settings, world.clock)  # type: ignore[arg-type]
@@ -152,10 +152,10 @@ class StoppingTrigger:
 
 
 def test_the_background_loop_survives_errors_and_ends_on_stop(
-    setup: Setup, bikes_segments: list[Path]
+    setup: Setup, segments: list[Path]
 ) -> None:
     world = setup.world
-    world.ready_job("a", bikes_segments)
+    world.ready_job("a", segments)
     world.clock.advance(STALE + 1)
     stop = threading.Event()
     trigger = StoppingTrigger(stop)

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from media_support import OUTPUT_BUCKET, World, message
-from webhook_receiver import Receiver
+from media_world import OUTPUT_BUCKET, World, message
 
 from vidpipe_aws.webhook import WebhookNotifier
 from vidpipe_media import MediaHandler
+from vidpipe_testkit import WebhookReceiver
 
 
 def test_the_completed_webhook_is_posted_once(
-    tmp_path: Path, bikes_segments: list[Path], receiver: Receiver
+    tmp_path: Path, segments: list[Path], webhook_receiver: WebhookReceiver
 ) -> None:
     world = World(tmp_path / "work")
-    world.ready_job("hooked", bikes_segments)
-    notifier = WebhookNotifier(receiver.url, attempts=1)
+    world.ready_job("hooked", segments)
+    notifier = WebhookNotifier(webhook_receiver.url, attempts=1)
     handler = MediaHandler(
         world.storage,
         world.jobs,
@@ -27,16 +26,17 @@ def test_the_completed_webhook_is_posted_once(
         notifier=notifier,
         worker_id="worker-a",
         clock=world.clock,
+        tools=world.tools,
     )
 
-    handler(message("hooked", len(bikes_segments)))
-    handler(message("hooked", len(bikes_segments), n=2))  # a duplicate
+    handler(message("hooked", len(segments)))
+    handler(message("hooked", len(segments), n=2))  # a duplicate
     assert notifier.flush(timeout_seconds=30)
 
     job = world.job("hooked")
-    assert len(receiver.events) == 1
-    event = receiver.events[0]
+    assert len(webhook_receiver.events) == 1
+    event = webhook_receiver.events[0]
     assert event["job_id"] == "hooked" and event["status"] == "completed"
     assert event["result"]["outputs"] == job.outputs
     assert set(event["result"]) == {"outputs", "duration", "size_bytes", "sha256"}
-    assert event["result"]["duration"] == pytest.approx(10.0, abs=0.04)
+    assert event["result"]["duration"] == 10.0

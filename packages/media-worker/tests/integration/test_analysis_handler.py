@@ -1,4 +1,5 @@
-"""The analysis stage inside MediaHandler: after the outputs are uploaded, before `complete`."""
+"""The analysis stage inside MediaHandler (real ffmpeg, the loopback Gemini stub): after the
+outputs are uploaded, before `complete`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 from analysis_support import SUMMARY, stub_analyzer
 from gemini_stub import GeminiStub, Reply, error_reply, json_reply, text_reply
-from media_support import OUTPUT_BUCKET, World, message
+from media_world import OUTPUT_BUCKET, World, message
 
 from vidpipe_media.analysis import Analyzer
 from vidpipe_types import (
@@ -21,13 +22,15 @@ from vidpipe_types import (
     build_job_output_key,
 )
 
+pytestmark = pytest.mark.integration
+
 JOB = "job-analysis"
 ANALYSIS_KEY = build_job_output_key(JOB, "analysis.json")
 
 
 @pytest.fixture
 def world(tmp_path: Path) -> World:
-    return World(tmp_path / "work")
+    return World(tmp_path / "work", real_ffmpeg=True)
 
 
 def run_job(
@@ -60,7 +63,7 @@ def test_a_summary_is_written_to_analysis_json_and_listed_in_the_outputs(
         "gemini-2.5-flash",
     )
     # The webhook names analysis.json with the other outputs.
-    assert world.notifier.events[0]["result"]["outputs"]["analysis"] == ANALYSIS_KEY
+    assert world.notifier.sent[0]["result"]["outputs"]["analysis"] == ANALYSIS_KEY
     assert list(world.work_dir.iterdir()) == []
 
 
@@ -121,4 +124,4 @@ def test_a_failed_analysis_is_recorded_and_the_video_job_still_completes(
     assert job.analysis.reason is not None and job.analysis.reason.startswith(reason)
     assert job.analysis.model == "gemini-2.5-flash"
     assert not world.storage.exists(OUTPUT_BUCKET, ANALYSIS_KEY)
-    assert [event["status"] for event in world.notifier.events] == ["completed"]
+    assert [event["status"] for event in world.notifier.sent] == ["completed"]

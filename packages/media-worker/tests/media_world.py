@@ -1,10 +1,12 @@
-"""Shared pieces of the media-worker's unit tests: a movable clock, a recording notifier,
-and a world of in-memory stores with one job whose segments are all processed."""
+"""Shared pieces of the media-worker's unit tests: fake media tools and segments, and a world
+of in-memory stores (with the kit's clock and notifier) around the handler."""
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,10 @@ from vidpipe_aws.fakes import (
     InMemorySegmentCompletionStore,
 )
 from vidpipe_aws.queue import ReceivedMessage
+from vidpipe_ffmpeg import FfmpegFailedError, InvalidMediaError, ProbeResult, VideoStream
 from vidpipe_media import MediaHandler, MediaSettings
 from vidpipe_media.analysis import Analyzer
+from vidpipe_testkit import FakeClock, RecordingNotifier, received_message
 from vidpipe_types import (
     Job,
     JobOptions,
@@ -30,51 +34,104 @@ from vidpipe_types import (
 
 INPUT_BUCKET = "vp-input"
 OUTPUT_BUCKET = "vp-output"
-START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+FPS = 25
+#: Frames of the fake segments: 10 s of bikes.mp4 cut at its keyframes (250 frames in all).
+SEGMENT_FRAMES = (76, 61, 50, 63)
+_FAKE = re.compile(rb"fake video: (\d+) frames, (\d+) readable\n")
+
+
+def fake_video(path: Path, frames: int, readable: int | None = None) -> Path:
+    """A file FakeMediaTools reads as a 640x272 H.264 video of `frames` frames (by its index),
+    of which only `readable` can be decoded (a segment cut short)."""
+    readable = frames if readable is None else readable
+    path.write_bytes(f"fake video: {frames} frames, {readable} readable\n".encode())
+    return path
+
+
+def fake_segments(directory: Path, frames: Sequence[int] = SEGMENT_FRAMES) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    return [fake_video(directory / f"{i:05d}.mp4", n) for i, n in enumerate(frames)]
+
+
+def _read(path: Path) -> tuple[int, int]:
+    match = _FAKE.fullmatch(path.read_bytes())
+    if match is None:
+        raise InvalidMediaError("Invalid data found when processing input")
+    return int(match[1]), int(match[2])
 
 
 @dataclass
-class Clock:
-    now: datetime = START
+class FakeMediaTools:
+    """MediaTools without ffmpeg, over `fake_video` files: a join keeps the readable frames of
+    each input (as ffmpeg's concat demuxer does), probes read the index."""
 
-    def __call__(self) -> datetime:
-        return self.now
+    concats: list[list[Path]] = field(default_factory=list)
+    fail_concat: bool = False
 
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
+    def probe(self, path: Path) -> ProbeResult:
+        frames, _ = _read(path)
+        return ProbeResult(
+            duration=frames / FPS,
+            size=path.stat().st_size,
+            format_name="mov,mp4,m4a,3gp,3g2,mj2",
+            bit_rate=1_000_000,
+            video=VideoStream(
+                codec="h264", width=640, height=272, fps=FPS, pix_fmt="yuv420p", frame_count=frames
+            ),
+            audio=None,
+        )
 
+    def concat(self, segments: Sequence[Path], dst: Path) -> None:
+        self.concats.append(list(segments))
+        if self.fail_concat:
+            raise FfmpegFailedError("ffmpeg exited with 1: Invalid data found")
+        readable = sum(_read(path)[1] for path in segments)
+        fake_video(dst, readable)
 
-@dataclass
-class RecordingNotifier:
-    events: list[dict[str, Any]] = field(default_factory=list)
+    def thumbnail(self, video: Path, dst: Path, *, width: int, probed: ProbeResult) -> None:
+        assert video.is_file() and width == 320
+        dst.write_bytes(b"\xff\xd8 a fake jpeg")
 
-    def notify(
-        self,
-        job_id: str,
-        status: str,
-        *,
-        result: dict[str, Any] | None = None,
-        error: dict[str, Any] | None = None,
-    ) -> None:
-        self.events.append({"job_id": job_id, "status": status, "result": result, "error": error})
+    def metadata(self, video: Path, probed: ProbeResult) -> dict[str, Any]:
+        assert probed.video is not None
+        return {
+            "duration": round(probed.duration, 3),
+            "width": probed.video.width,
+            "height": probed.video.height,
+            "codec": probed.video.codec,
+            "bitrate": probed.bit_rate,
+            "frame_rate": float(FPS),
+            "audio_codec": None,
+            "size_bytes": probed.size,
+            "sha256": hashlib.sha256(video.read_bytes()).hexdigest(),
+        }
 
 
 def message(
     job_id: str, total: int, reason: ReassemblyReason = "completion", n: int = 1
 ) -> ReceivedMessage:
     body = ReassemblyPayload(job_id=job_id, total_segments=total, reason=reason).model_dump_json()
-    return ReceivedMessage(message_id=f"m{n}", receipt_handle=f"r{n}", body=body, receive_count=1)
+    return received_message(body, n=n)
 
 
 class World:
-    """In-memory stores sharing one clock, and handlers for any number of workers."""
+    """In-memory stores sharing one clock, and handlers for any number of workers; fake
+    media tools unless `real_ffmpeg`."""
 
-    def __init__(self, work_dir: Path, storage: InMemoryObjectStorage | None = None) -> None:
-        self.clock = Clock()
+    def __init__(
+        self,
+        work_dir: Path,
+        storage: InMemoryObjectStorage | None = None,
+        *,
+        real_ffmpeg: bool = False,
+    ) -> None:
+        self.clock = FakeClock()
         self.storage = storage or InMemoryObjectStorage()
         self.jobs = InMemoryJobStore(clock=self.clock)
         self.completions = InMemorySegmentCompletionStore(page_size=2)
         self.notifier = RecordingNotifier()
+        # None: the handler's default tools, real ffmpeg.
+        self.tools = None if real_ffmpeg else FakeMediaTools()
         self.work_dir = work_dir
 
     def settings(self, **overrides: Any) -> MediaSettings:
@@ -94,6 +151,7 @@ class World:
             analyzer=analyzer,
             worker_id=worker_id,
             clock=self.clock,
+            tools=self.tools,
         )
 
     def add_job(

@@ -14,6 +14,8 @@ from vidpipe_media.analysis import backoff_delay, build_client, sample_frames, s
 from vidpipe_media.errors import AnalysisError
 from vidpipe_types import Analysis, AnalysisDepth, ProductAnalysis, SummaryAnalysis
 
+pytestmark = pytest.mark.integration
+
 MEDIA = {"duration": 10.0, "width": 640, "height": 272, "frame_rate": 25.0, "codec": "h264"}
 
 

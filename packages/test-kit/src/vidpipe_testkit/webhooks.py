@@ -1,0 +1,114 @@
+"""Webhooks kept for assertions: a notifier that records, and a loopback HTTP receiver."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+
+from vidpipe_aws.webhook import WebhookNotifier
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from vidpipe_aws.webhook import WebhookStatus
+
+
+class RecordingNotifier(WebhookNotifier):
+    """A notifier with no URL that keeps every event it is asked to send, in order.
+
+    A WebhookNotifier itself, so it goes wherever one is expected (handlers, the
+    NotifyingFailureRecorder); nothing leaves the process.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self.sent: list[dict[str, Any]] = []
+
+    def notify(
+        self,
+        job_id: str,
+        status: WebhookStatus,
+        *,
+        result: dict[str, Any] | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> None:
+        self.sent.append({"job_id": job_id, "status": status, "result": result, "error": error})
+
+    @property
+    def statuses(self) -> list[str]:
+        """The status of each event sent, in order."""
+        return [event["status"] for event in self.sent]
+
+
+class WebhookReceiver:
+    """An HTTP server on a free loopback port that records the JSON events POSTed to it.
+
+    The first `failures` requests are answered 503 (to exercise a sender's retries) and not
+    recorded; later ones get 204 and land in `events`. Use it as a context manager, or
+    through the `webhook_receiver` fixture.
+    """
+
+    def __init__(self, *, failures: int = 0) -> None:
+        self.failures = failures
+        self.attempts = 0
+        self.events: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/hook"
+
+    def start(self) -> WebhookReceiver:
+        # A short poll interval: `stop` waits for the serving loop to notice, once a test.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="webhook-receiver",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> WebhookReceiver:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _record(self, body: bytes) -> int:
+        """The status code to answer with, after recording `body` when it is accepted."""
+        with self._lock:
+            self.attempts += 1
+            if self.attempts <= self.failures:
+                return 503
+            self.events.append(json.loads(body))
+            return 204
+
+
+def _handler_for(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
+    class _Record(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(receiver._record(body))
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            pass  # keep the test output free of access logs
+
+    return _Record
