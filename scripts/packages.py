@@ -56,6 +56,8 @@ PACKAGES: dict[str, list[str]] = {
         "video-worker",
         "media-worker",
     ],
+    # The HTTP API for applications (FastAPI): jobs, uploads, URL imports, API keys.
+    "api": ["shared-types", "aws-adapters"],
     # The deployable AWS stack (CDK): it reads the resource topology and the settings' env names.
     "infra": ["shared-types", "aws-adapters"],
 }

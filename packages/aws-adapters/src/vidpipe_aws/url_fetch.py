@@ -186,6 +186,11 @@ def check_url(
 
 def _resolve(host: str, port: int, resolve: Callable[[str, int], list[str]]) -> list[str]:
     try:
+        # An address written in the URL is the address: no resolver gets a say in it.
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        pass
+    try:
         addresses = resolve(host, port)
     except (OSError, UnicodeError) as exc:
         raise RefusedUrlError(f"host {host!r} does not resolve: {exc}") from None

@@ -102,11 +102,14 @@ def test_the_loopback_switch_lets_loopback_through_and_nothing_else() -> None:
     assert refusal_reason(ipaddress.ip_address("10.0.0.1"), allow_loopback=True) is not None
 
 
-def test_a_literal_private_address_in_the_url_is_refused() -> None:
+def test_a_literal_private_address_in_the_url_is_refused_whatever_a_resolver_says() -> None:
+    public = resolver("93.184.216.34")
     with pytest.raises(RefusedUrlError, match="169.254.169.254, a link-local address"):
-        check_url("http://169.254.169.254/latest/meta-data/", POLICY)
+        check_url("http://169.254.169.254/latest/meta-data/", POLICY, public)
     with pytest.raises(RefusedUrlError, match="loopback"):
-        check_url("http://[::1]:8080/", POLICY)
+        check_url("http://[::1]:8080/", POLICY, public)
+    with pytest.raises(RefusedUrlError, match="inside IPv6"):
+        check_url("http://[::ffff:169.254.169.254]/", POLICY, public)
 
 
 def test_one_private_address_among_public_ones_is_enough_to_refuse() -> None:
