@@ -222,12 +222,8 @@ class JobsService:
 
     def cancel(self, tenant_id: str, job_id: str) -> Job:
         self.get_for_tenant(tenant_id, job_id)
-        outcome = self._ctx.jobs.cancel(job_id)
-        job = outcome.job
-        if outcome.cancelled_now:
-            logger.info("job %s cancelled", job_id)
-            self._ctx.notifier.notify(job_id, "cancelled", metadata=job.user_metadata)
-        elif job.status is not JobStatus.CANCELLED:
+        job = self._cancel(job_id)
+        if job.status is not JobStatus.CANCELLED:
             raise Conflict(
                 f"job {job_id} is already {job.status.value}: only a job that is not final"
                 " can be cancelled",
@@ -235,12 +231,20 @@ class JobsService:
             )
         return job
 
+    def _cancel(self, job_id: str) -> Job:
+        outcome = self._ctx.jobs.cancel(job_id)
+        if outcome.cancelled_now:
+            logger.info("job %s cancelled", job_id)
+            self._ctx.notifier.notify(job_id, "cancelled", metadata=outcome.job.user_metadata)
+        return outcome.job
+
     def delete(self, tenant_id: str, job_id: str) -> None:
         """Cancel the job if it still runs, then delete its objects, then its records (last,
         so that a delete that fails half-way can be repeated)."""
         job = self.get_for_tenant(tenant_id, job_id)
-        if not job.status.is_final:
-            self.cancel(tenant_id, job_id)
+        # Stops a running job first (a final one is left as it is), so no worker writes
+        # new objects for it while they are being deleted.
+        self._cancel(job_id)
         storage = self._ctx.storage
         storage.delete(job.source_bucket, job.source_key)
         storage.delete_prefix(job.source_bucket, job_segments_prefix(job_id))

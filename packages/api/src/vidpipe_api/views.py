@@ -17,6 +17,7 @@ from vidpipe_api.models import (
 )
 from vidpipe_types.errors import InvalidKeyError
 from vidpipe_types.keys import JOBS_PREFIX, JobArtifact, parse_frame_key, parse_s3_uri
+from vidpipe_types.modes import Mode
 
 if TYPE_CHECKING:
     from vidpipe_api.context import ApiContext
@@ -120,7 +121,7 @@ def _frames(
     cursor: str | None,
 ) -> FramesPage | None:
     """The `sam2` crops (`jobs/{id}/frames/frame_NNNN.png`), paginated by frame number."""
-    if job.options.mode.value != "sam2" or not job.status.is_final:
+    if job.options.mode is not Mode.SAM2 or not job.status.is_final:
         return None
     if not 1 <= limit <= MAX_FRAMES_PAGE:
         raise BadRequest(f"frames_limit must be 1..{MAX_FRAMES_PAGE}")

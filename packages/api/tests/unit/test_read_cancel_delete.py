@@ -251,3 +251,12 @@ def test_health_and_readiness_and_docs(api: Api) -> None:
     schema: dict[str, Any] = api.client.get("/openapi.json").json()
     assert {"/v1/jobs", "/v1/jobs/{job_id}", "/v1/jobs/{job_id}/cancel"} <= set(schema["paths"])
     assert api.client.get("/docs").status_code == 200
+
+
+def test_deleting_a_final_job_sends_no_cancel_webhook(api: Api) -> None:
+    job_id = api.upload_job()["job_id"]
+    api.jobs.fail(job_id, "chunking", "no video stream")
+
+    assert api.client.delete(f"/v1/jobs/{job_id}", headers=api.acme).status_code == 204
+    assert api.jobs.get(job_id) is None
+    assert api.notifier.sent == []
