@@ -82,3 +82,42 @@ __all__ = [
     "provision",
     "run_worker",
 ]
+
+# The HTTP API's additions: API keys, presigned uploads, cancel/delete/tenant listing, and the
+# safe URL fetcher that a URL import runs.
+from vidpipe_aws.api_keys import ApiKeyStore  # noqa: E402
+from vidpipe_aws.dynamo_api_keys import DynamoApiKeyStore  # noqa: E402
+from vidpipe_aws.jobs import CancelOutcome, InvalidCursorError  # noqa: E402
+from vidpipe_aws.storage import PresignedPost  # noqa: E402
+from vidpipe_aws.url_fetch import (  # noqa: E402
+    FetchFailedError,
+    FetchPolicy,
+    FetchResult,
+    FetchTimeoutError,
+    RefusedUrlError,
+    SourceTooLargeError,
+    TooManyRedirectsError,
+    UrlFetchError,
+    check_url,
+    fetch_to_file,
+)
+from vidpipe_aws.url_import import import_url  # noqa: E402
+
+__all__ += [
+    "ApiKeyStore",
+    "CancelOutcome",
+    "DynamoApiKeyStore",
+    "FetchFailedError",
+    "FetchPolicy",
+    "FetchResult",
+    "FetchTimeoutError",
+    "InvalidCursorError",
+    "PresignedPost",
+    "RefusedUrlError",
+    "SourceTooLargeError",
+    "TooManyRedirectsError",
+    "UrlFetchError",
+    "check_url",
+    "fetch_to_file",
+    "import_url",
+]

@@ -45,6 +45,14 @@ class SegmentCompletionStore(AdapterEdge, ABC):
         found = [completion for page in iterate_pages(fetch) for completion in page]
         return sorted(found, key=lambda completion: completion.segment_index)
 
+    def delete_job(self, job_id: str) -> int:
+        """Remove every completion of the job (deleting a job); how many there were."""
+        completions = self.list(job_id)
+        for completion in completions:
+            with self._edge(f"delete completion {job_id}/{completion.segment_index}"):
+                self._delete_one(job_id, completion.segment_index)
+        return len(completions)
+
     # What an adapter implements --------------------------------------------------------
 
     @abstractmethod
@@ -57,3 +65,6 @@ class SegmentCompletionStore(AdapterEdge, ABC):
     def _list_page(
         self, job_id: str, cursor: Cursor | None
     ) -> Page[builtins.list[SegmentCompletion]]: ...
+
+    @abstractmethod
+    def _delete_one(self, job_id: str, segment_index: int) -> None: ...

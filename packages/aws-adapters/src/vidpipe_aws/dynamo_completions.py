@@ -68,3 +68,9 @@ class DynamoCompletionStore(SegmentCompletionStore):
             SegmentCompletion.model_validate(from_item(item)) for item in response.get("Items", [])
         ]
         return completions, response.get("LastEvaluatedKey")
+
+    def _delete_one(self, job_id: str, segment_index: int) -> None:
+        self._client.delete_item(
+            TableName=self._table,
+            Key={"job_id": {"S": job_id}, "segment_index": {"N": str(segment_index)}},
+        )

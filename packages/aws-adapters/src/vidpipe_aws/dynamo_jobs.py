@@ -29,7 +29,7 @@ from vidpipe_aws._conditions import (
 from vidpipe_aws._dynamo import attribute, from_item, is_condition_failure, to_item
 from vidpipe_aws.jobs import JobStore, utc_now
 from vidpipe_types.job import Job, JobStatus
-from vidpipe_types.topology import JOBS_BY_STATUS_INDEX
+from vidpipe_types.topology import JOBS_BY_STATUS_INDEX, JOBS_BY_TENANT_INDEX
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -124,6 +124,7 @@ class DynamoJobStore(JobStore):
         table_name: str,
         *,
         index_name: str = JOBS_BY_STATUS_INDEX,
+        tenant_index_name: str = JOBS_BY_TENANT_INDEX,
         page_size: int = 100,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -131,6 +132,7 @@ class DynamoJobStore(JobStore):
         self._client = client
         self._table = table_name
         self._index = index_name
+        self._tenant_index = tenant_index_name
         self._page_size = page_size
 
     def _put_new(self, job: Job) -> bool:
@@ -214,3 +216,37 @@ class DynamoJobStore(JobStore):
         response = self._client.query(**kwargs)
         jobs = [item_to_job(item) for item in response.get("Items", [])]
         return jobs, response.get("LastEvaluatedKey")
+
+    def _delete(self, job_id: str) -> bool:
+        response = self._client.delete_item(
+            TableName=self._table, Key={"job_id": {"S": job_id}}, ReturnValues="ALL_OLD"
+        )
+        return bool(response.get("Attributes"))
+
+    def _tenant_page(
+        self, tenant_id: str, status: JobStatus | None, limit: int, cursor: Cursor | None
+    ) -> Page[list[Job]]:
+        expression = _Expression()
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": self._tenant_index,
+            "KeyConditionExpression": (
+                f"{expression.name('tenant_id')} = {expression.value('tenant_id', tenant_id)}"
+            ),
+            # Newest first: the index sorts on created_at, a fixed-width UTC string.
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if status is not None:
+            kwargs["FilterExpression"] = (
+                f"{expression.name('status')} = {expression.value('status', status)}"
+            )
+        kwargs["ExpressionAttributeNames"] = expression.names
+        kwargs["ExpressionAttributeValues"] = expression.values
+        if cursor:
+            kwargs["ExclusiveStartKey"] = {name: {"S": str(cursor[name])} for name in cursor}
+        response = self._client.query(**kwargs)
+        jobs = [item_to_job(item) for item in response.get("Items", [])]
+        last = response.get("LastEvaluatedKey")
+        next_cursor = None if not last else {name: value["S"] for name, value in last.items()}
+        return jobs, next_cursor

@@ -6,19 +6,23 @@ conditional writes) and nothing else. They are thread-safe, since the runner is 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import itertools
+import json
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from vidpipe_aws.api_keys import ApiKeyStore
 from vidpipe_aws.completions import SegmentCompletionStore
 from vidpipe_aws.errors import NotFoundError
 from vidpipe_aws.jobs import JobStore, utc_now
 from vidpipe_aws.queue import Queue, ReceivedMessage, clamp_visibility
 from vidpipe_aws.storage import ObjectInfo, ObjectStorage
+from vidpipe_types.timestamps import format_utc
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -27,6 +31,8 @@ if TYPE_CHECKING:
     from vidpipe_aws._conditions import Condition
     from vidpipe_aws._paging import Cursor, Page
     from vidpipe_aws.jobs import JobUpdate
+    from vidpipe_aws.storage import PostCondition
+    from vidpipe_types.api_keys import ApiKey
     from vidpipe_types.job import Job, JobStatus
     from vidpipe_types.payloads import SegmentCompletion
 
@@ -231,6 +237,24 @@ class InMemoryObjectStorage(ObjectStorage):
             self._bucket(bucket)
         return f"memory://{bucket}/{key}?expires_in={expires_in}"
 
+    def _presigned_post(
+        self,
+        bucket: str,
+        key: str,
+        fields: dict[str, str],
+        conditions: list[PostCondition],
+        expires_in: int,
+    ) -> tuple[str, dict[str, str]]:
+        with self._lock:
+            self._bucket(bucket)
+        # The same policy document S3 reads, unsigned, so tests can check the conditions.
+        policy = {
+            "expiration": f"in {expires_in} s",
+            "conditions": [{"bucket": bucket}, {"key": key}, *conditions],
+        }
+        encoded = base64.b64encode(json.dumps(policy).encode()).decode()
+        return f"memory://{bucket}", {**fields, "key": key, "policy": encoded}
+
     def _put_bytes(self, bucket: str, key: str, data: bytes, content_type: str) -> None:
         self._put(bucket, key, bytes(data), content_type, {})
 
@@ -283,6 +307,14 @@ class InMemorySegmentCompletionStore(SegmentCompletionStore):
     def _list_page(self, job_id: str, cursor: Cursor | None) -> Page[list[SegmentCompletion]]:
         return _offset_page(self._of_job(job_id), cursor, self._page_size)
 
+    def _delete_one(self, job_id: str, segment_index: int) -> None:
+        with self._lock:
+            self._records.pop((job_id, segment_index), None)
+
+
+def _tenant_position(job: Job) -> tuple[str, str]:
+    return format_utc(job.created_at), job.job_id
+
 
 class InMemoryJobStore(JobStore):
     """Job records in memory. The rules live in JobStore; this only evaluates the same
@@ -318,6 +350,31 @@ class InMemoryJobStore(JobStore):
             self._jobs[job_id] = updated
             return updated
 
+    def _delete(self, job_id: str) -> bool:
+        with self._lock:
+            return self._jobs.pop(job_id, None) is not None
+
+    def _tenant_page(
+        self, tenant_id: str, status: JobStatus | None, limit: int, cursor: Cursor | None
+    ) -> Page[list[Job]]:
+        # Read like the by-tenant index: newest first, `limit` records read, then the status
+        # filter (DynamoDB applies Limit before a FilterExpression).
+        with self._lock:
+            ordered = sorted(
+                (job for job in self._jobs.values() if job.tenant_id == tenant_id),
+                key=_tenant_position,
+                reverse=True,
+            )
+        if cursor:
+            after = (str(cursor["created_at"]), str(cursor["job_id"]))
+            ordered = [job for job in ordered if _tenant_position(job) < after]
+        read = ordered[:limit]
+        next_cursor = None
+        if len(ordered) > limit:
+            created_at, job_id = _tenant_position(read[-1])
+            next_cursor = {"tenant_id": tenant_id, "created_at": created_at, "job_id": job_id}
+        return [job for job in read if status is None or job.status == status], next_cursor
+
     def _status_page(
         self, status: JobStatus, updated_before: datetime | None, cursor: Cursor | None
     ) -> Page[list[Job]]:
@@ -330,3 +387,37 @@ class InMemoryJobStore(JobStore):
             ]
         matching.sort(key=lambda job: job.updated_at)
         return _offset_page(matching, cursor, self._page_size)
+
+
+class InMemoryApiKeyStore(ApiKeyStore):
+    """API-key records in memory; the rules (hashing, revocation) live in ApiKeyStore."""
+
+    def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
+        super().__init__(clock=clock)
+        self._records: dict[str, ApiKey] = {}
+        self._lock = threading.Lock()
+
+    def _put_new(self, record: ApiKey) -> bool:
+        with self._lock:
+            if record.key_id in self._records:
+                return False
+            self._records[record.key_id] = record
+            return True
+
+    def _get(self, key_id: str) -> ApiKey | None:
+        with self._lock:
+            return self._records.get(key_id)
+
+    def _set_revoked(self, key_id: str, at: datetime) -> ApiKey | None:
+        with self._lock:
+            record = self._records.get(key_id)
+            if record is None or record.revoked_at is not None:
+                return None
+            revoked = record.model_copy(update={"revoked_at": at})
+            self._records[key_id] = revoked
+            return revoked
+
+    def _scan_page(self, cursor: Cursor | None) -> Page[list[ApiKey]]:
+        with self._lock:
+            records = list(self._records.values())
+        return _offset_page(records, cursor, 100)

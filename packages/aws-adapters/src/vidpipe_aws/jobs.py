@@ -39,13 +39,15 @@ S = JobStatus
 
 #: Where each status may go through `transition`. `completed` is reached only through
 #: `complete` (lease owner, exactly once); final statuses go nowhere.
+#: Any status that is not final may be cancelled (the HTTP API's cancel, through `cancel`).
 LEGAL_TRANSITIONS: Mapping[JobStatus, frozenset[JobStatus]] = {
-    S.CREATED: frozenset({S.CHUNKING, S.PROCESSING, S.FAILED}),
-    S.CHUNKING: frozenset({S.PROCESSING, S.FAILED}),
-    S.PROCESSING: frozenset({S.REASSEMBLING, S.FAILED}),
-    S.REASSEMBLING: frozenset({S.FAILED}),
+    S.CREATED: frozenset({S.CHUNKING, S.PROCESSING, S.FAILED, S.CANCELLED}),
+    S.CHUNKING: frozenset({S.PROCESSING, S.FAILED, S.CANCELLED}),
+    S.PROCESSING: frozenset({S.REASSEMBLING, S.FAILED, S.CANCELLED}),
+    S.REASSEMBLING: frozenset({S.FAILED, S.CANCELLED}),
     S.COMPLETED: frozenset(),
     S.FAILED: frozenset(),
+    S.CANCELLED: frozenset(),
 }
 CLAIMABLE = (S.PROCESSING, S.REASSEMBLING)
 NOT_FINAL = tuple(s for s in JobStatus if not s.is_final)
@@ -67,6 +69,9 @@ MANAGED_FIELDS = frozenset(
 )
 _PROGRESS_ATTEMPTS = 5
 _OUTPUTS = TypeAdapter(dict[str, str])
+#: The fields of a tenant listing's cursor: where the previous page stopped in `by-tenant`.
+TENANT_CURSOR_FIELDS = frozenset({"tenant_id", "created_at", "job_id"})
+MAX_TENANT_PAGE = 100
 
 
 def utc_now() -> datetime:
@@ -75,6 +80,18 @@ def utc_now() -> datetime:
 
 class InvalidJobUpdateError(AwsAdapterError, ValueError):
     """A caller asked for an illegal transition or an unknown/invalid field (a bug, not a race)."""
+
+
+class InvalidCursorError(AwsAdapterError, ValueError):
+    """A listing cursor that this store did not hand out for this tenant (the caller's mistake)."""
+
+
+@dataclass(frozen=True)
+class CancelOutcome:
+    """What `cancel` found: the job as it is now, and whether this call cancelled it."""
+
+    job: Job
+    cancelled_now: bool
 
 
 @dataclass(frozen=True)
@@ -270,6 +287,67 @@ class JobStore(AdapterEdge, ABC):
         )
         return self._write(job_id, changes.enter(S.COMPLETED), condition) is not None
 
+    def cancel(self, job_id: str) -> CancelOutcome:
+        """Move a job that is not final to `cancelled`, releasing any reassembly lease.
+
+        Idempotent: a job already cancelled comes back with ``cancelled_now`` False. A job that
+        is completed or failed is left alone and comes back as it is (the caller reports its
+        status). NotFoundError when there is no such job.
+        """
+        job = self._require(job_id)
+        while not job.status.is_final:
+            changes = _Changes(
+                self._clock(), {"reassembly_lease_owner": None, "reassembly_lease_until": None}
+            )
+            update = changes.enter(S.CANCELLED, job)
+            updated = self._write(job_id, update, IsIn("status", NOT_FINAL))
+            if updated is not None:
+                return CancelOutcome(updated, cancelled_now=True)
+            # It became final in the meantime (completed, failed or cancelled elsewhere).
+            job = self._require(job_id)
+        return CancelOutcome(job, cancelled_now=False)
+
+    def delete(self, job_id: str) -> bool:
+        """Remove the record; False when there was none."""
+        with self._edge(f"delete job {job_id}"):
+            return self._delete(job_id)
+
+    def list_for_tenant(
+        self,
+        tenant_id: str,
+        *,
+        status: JobStatus | None = None,
+        limit: int = 50,
+        cursor: Cursor | None = None,
+    ) -> Page[list[Job]]:
+        """One page of a tenant's jobs, newest first (the `by-tenant` index), and the cursor of
+        the next page (None at the end). `status` keeps only jobs in that status.
+
+        A cursor is only valid for the tenant it was handed out to: InvalidCursorError
+        otherwise, so that no cursor can reach into another tenant's jobs.
+        """
+        if not 1 <= limit <= MAX_TENANT_PAGE:
+            raise ValueError(f"limit must be 1..{MAX_TENANT_PAGE}, got {limit}")
+        if cursor is not None:
+            self._check_tenant_cursor(tenant_id, cursor)
+        found: list[Job] = []
+        while True:
+            with self._edge(f"list jobs of tenant {tenant_id}"):
+                page, cursor = self._tenant_page(tenant_id, status, limit - len(found), cursor)
+            found.extend(page)
+            # A status filter is applied after the read: keep reading until the page is full.
+            if len(found) >= limit or not cursor:
+                return found, cursor
+
+    @staticmethod
+    def _check_tenant_cursor(tenant_id: str, cursor: Cursor) -> None:
+        if (
+            set(cursor) != TENANT_CURSOR_FIELDS
+            or not all(isinstance(cursor[name], str) for name in TENANT_CURSOR_FIELDS)
+            or cursor["tenant_id"] != tenant_id
+        ):
+            raise InvalidCursorError("the cursor is not one this listing handed out")
+
     def list_by_status(
         self, status: JobStatus, *, updated_before: datetime | None = None
     ) -> Iterator[Job]:
@@ -327,6 +405,17 @@ class JobStore(AdapterEdge, ABC):
     @abstractmethod
     def _update(self, job_id: str, update: JobUpdate, condition: Condition) -> Job | None:
         """Apply the update if the job exists and `condition` holds; the new job, else None."""
+
+    @abstractmethod
+    def _delete(self, job_id: str) -> bool:
+        """Remove the record; True when it existed."""
+
+    @abstractmethod
+    def _tenant_page(
+        self, tenant_id: str, status: JobStatus | None, limit: int, cursor: Cursor | None
+    ) -> Page[list[Job]]:
+        """Up to `limit` of the tenant's jobs (fewer when `status` filters some out), newest
+        created first, and the next cursor: `{tenant_id, created_at, job_id}` or None."""
 
     @abstractmethod
     def _status_page(

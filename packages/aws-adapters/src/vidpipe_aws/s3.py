@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
     from vidpipe_aws.errors import AwsAdapterError
+    from vidpipe_aws.storage import PostCondition
 
 MIB = 1024 * 1024
 
@@ -105,6 +106,24 @@ class S3Storage(ObjectStorage):
         return self._client.generate_presigned_url(
             "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_in
         )
+
+    def _presigned_post(
+        self,
+        bucket: str,
+        key: str,
+        fields: dict[str, str],
+        conditions: list[PostCondition],
+        expires_in: int,
+    ) -> tuple[str, dict[str, str]]:
+        # boto3 adds the bucket and the exact key to the policy's conditions itself.
+        response = self._client.generate_presigned_post(
+            Bucket=bucket,
+            Key=key,
+            Fields=dict(fields),
+            Conditions=list(conditions),
+            ExpiresIn=expires_in,
+        )
+        return response["url"], {name: str(value) for name, value in response["fields"].items()}
 
     def _put_bytes(self, bucket: str, key: str, data: bytes, content_type: str) -> None:
         self._client.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,11 +18,13 @@ from vidpipe_aws.errors import AwsAdapterError, NotFoundError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
-    from datetime import datetime
 
 # SigV4 presigned URLs cannot live longer than this; a longer request is capped, not refused.
 MAX_PRESIGN_SECONDS = 7 * 24 * 60 * 60
 DEFAULT_PRESIGN_SECONDS = 15 * 60
+#: A presigned POST policy condition, as S3 reads it: ``{"field": "exact"}`` or a list such as
+#: ``["content-length-range", 1, 100]``.
+PostCondition = dict[str, str] | list[str | int]
 # put_bytes/get_bytes hold the whole object in memory: they are for small JSON documents
 # (metadata.json, detections.json), never for video. Anything bigger goes through a file.
 SMALL_OBJECT_MAX_BYTES = 8 * 1024 * 1024
@@ -34,6 +37,17 @@ class InvalidObjectLocationError(AwsAdapterError, ValueError):
 
 class ObjectTooLargeError(AwsAdapterError):
     """A document is over the limit of the in-memory helpers (put_bytes/get_bytes)."""
+
+
+@dataclass(frozen=True)
+class PresignedPost:
+    """A browser-style upload (HTML form POST) straight to S3: POST ``fields`` and then the
+    file as multipart/form-data to ``url`` before ``expires_at``. The signed policy in the
+    fields binds the key, the content type, the metadata and the size range."""
+
+    url: str
+    fields: dict[str, str]
+    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -117,6 +131,49 @@ class ObjectStorage(AdapterEdge, ABC):
         with self._edge(f"presign s3://{bucket}/{key}"):
             return self._presigned_get_url(bucket, key, min(expires_in, MAX_PRESIGN_SECONDS))
 
+    def presigned_post(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        content_type: str,
+        max_bytes: int,
+        min_bytes: int = 1,
+        metadata: Mapping[str, str] | None = None,
+        expires_in: int = DEFAULT_PRESIGN_SECONDS,
+    ) -> PresignedPost:
+        """An upload form bound to exactly this key, this content type and these user-metadata
+        entries, for a body of min_bytes..max_bytes, valid for expires_in seconds (capped at
+        7 days). S3 refuses an upload that breaks any of these conditions."""
+        check_location(bucket, key)
+        if expires_in <= 0:
+            raise ValueError(f"expires_in must be positive, got {expires_in}")
+        if not 0 <= min_bytes <= max_bytes:
+            raise ValueError(f"need 0 <= min_bytes <= max_bytes, got {min_bytes}..{max_bytes}")
+        expires_in = min(expires_in, MAX_PRESIGN_SECONDS)
+        fields = {"Content-Type": content_type}
+        fields.update({f"x-amz-meta-{name}": value for name, value in (metadata or {}).items()})
+        conditions: list[PostCondition] = [{name: value} for name, value in fields.items()]
+        conditions.append(["content-length-range", min_bytes, max_bytes])
+        expires_at = datetime.now(UTC) + timedelta(seconds=expires_in)
+        with self._edge(f"presign upload to s3://{bucket}/{key}"):
+            url, signed_fields = self._presigned_post(bucket, key, fields, conditions, expires_in)
+        return PresignedPost(url=url, fields=signed_fields, expires_at=expires_at)
+
+    def delete_prefix(self, bucket: str, prefix: str) -> int:
+        """Delete every key under prefix (a folder such as ``jobs/{job_id}/``); how many.
+
+        The prefix must end with ``/`` and be a safe location, so that a mistake can never
+        empty a bucket or reach a sibling (``jobs/j1`` would also match ``jobs/j10/...``).
+        """
+        check_location(bucket, prefix)
+        if not prefix.endswith("/"):
+            raise InvalidObjectLocationError(f"prefix {prefix!r} must end with '/'")
+        keys = list(self.list_keys(bucket, prefix))
+        for key in keys:
+            self.delete(bucket, key)
+        return len(keys)
+
     def put_bytes(
         self, bucket: str, key: str, data: bytes, content_type: str = "application/json"
     ) -> None:
@@ -171,6 +228,17 @@ class ObjectStorage(AdapterEdge, ABC):
 
     @abstractmethod
     def _presigned_get_url(self, bucket: str, key: str, expires_in: int) -> str: ...
+
+    @abstractmethod
+    def _presigned_post(
+        self,
+        bucket: str,
+        key: str,
+        fields: dict[str, str],
+        conditions: list[PostCondition],
+        expires_in: int,
+    ) -> tuple[str, dict[str, str]]:
+        """The form's URL and every field to POST (the given ones, the key and the signature)."""
 
     @abstractmethod
     def _put_bytes(self, bucket: str, key: str, data: bytes, content_type: str) -> None: ...

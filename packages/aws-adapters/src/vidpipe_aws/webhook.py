@@ -1,4 +1,6 @@
-"""Job-status webhooks: POST `{job_id, status, result | error}` to CALLBACK_URL on each transition.
+"""Job-status webhooks: POST `{event, job_id, status, result | error, metadata}` to CALLBACK_URL
+on each transition (`event` is the `vidpipe_types.webhooks.WebhookEvent` name, `job.completed`;
+`metadata` the job's user metadata, when it has any).
 
 The target comes from configuration only, never from an upload's metadata, so an upload cannot
 make a worker send requests where it should not. Delivery happens on a background thread with
@@ -15,11 +17,16 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from vidpipe_types.webhooks import webhook_event_for
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 logger = logging.getLogger(__name__)
 
-WebhookStatus = Literal["processing", "completed", "failed"]
+WebhookStatus = Literal["processing", "completed", "failed", "cancelled"]
 
 
 class WebhookNotifier:
@@ -56,15 +63,21 @@ class WebhookNotifier:
         *,
         result: dict[str, Any] | None = None,
         error: dict[str, Any] | None = None,
+        metadata: Mapping[str, str] | None = None,
     ) -> None:
         """Queue one event; returns at once."""
         if self._url is None:
             return
+        name = webhook_event_for(status)
         event: dict[str, Any] = {"job_id": job_id, "status": status}
+        if name is not None:
+            event = {"event": name.value, **event}
         if result is not None:
             event["result"] = result
         if error is not None:
             event["error"] = error
+        if metadata:
+            event["metadata"] = dict(metadata)
         self._ensure_thread()
         self._pending.put(event)
 

@@ -83,3 +83,14 @@ def test_the_fake_really_pages() -> None:
 
     assert store.count("j1") == 5
     assert store.pages_read == 3
+
+
+def test_delete_job_removes_that_jobs_completions_only(store: SegmentCompletionStore) -> None:
+    for index in range(3):
+        store.put(completion("gone", index, total=3))
+    store.put(completion("kept", 0, total=1))
+
+    assert store.delete_job("gone") == 3
+    assert store.count("gone") == 0
+    assert store.count("kept") == 1
+    assert store.delete_job("gone") == 0

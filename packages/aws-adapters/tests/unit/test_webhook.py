@@ -61,7 +61,12 @@ def test_retries_until_delivered(receiver_factory: type[_Receiver]) -> None:
     assert notifier.flush(timeout_seconds=5)
     assert receiver.attempts == 3
     assert receiver.received == [
-        {"job_id": "job1", "status": "completed", "result": {"final": "jobs/job1/final.mp4"}}
+        {
+            "event": "job.completed",
+            "job_id": "job1",
+            "status": "completed",
+            "result": {"final": "jobs/job1/final.mp4"},
+        }
     ]
 
 
@@ -108,8 +113,28 @@ def test_failure_webhook_only_when_the_job_changed(receiver_factory: type[_Recei
     assert notifier.flush(timeout_seconds=5)
     assert receiver.received == [
         {
+            "event": "job.failed",
             "job_id": "j2",
             "status": "failed",
             "error": {"stage": "chunking", "reason": "no video stream"},
         }
+    ]
+
+
+def test_cancelled_webhook_names_its_event_and_carries_user_metadata(
+    receiver_factory: type[_Receiver],
+) -> None:
+    receiver = receiver_factory(failures=0)
+    notifier = WebhookNotifier(receiver.url)
+    notifier.notify("j3", "cancelled", metadata={"order": "17"})
+    notifier.notify("j4", "cancelled", metadata={})
+    assert notifier.flush(timeout_seconds=5)
+    assert receiver.received == [
+        {
+            "event": "job.cancelled",
+            "job_id": "j3",
+            "status": "cancelled",
+            "metadata": {"order": "17"},
+        },
+        {"event": "job.cancelled", "job_id": "j4", "status": "cancelled"},
     ]

@@ -34,6 +34,7 @@ _STAGE_TEXT = {
     JobStatus.REASSEMBLING: "reassembling final.mp4",
     JobStatus.COMPLETED: "completed",
     JobStatus.FAILED: "failed",
+    JobStatus.CANCELLED: "cancelled",
 }
 WAITING_TEXT = "uploaded: waiting for the chunking-worker"
 

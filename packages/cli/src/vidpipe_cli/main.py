@@ -22,6 +22,7 @@ from rich.markup import escape
 from rich.table import Column, Table
 
 from vidpipe_aws import AwsAdapterError, provision
+from vidpipe_cli.api_keys import api_keys
 from vidpipe_cli.demo import DEMO_SEGMENT_SECONDS, run_demo
 from vidpipe_cli.detect import detect
 from vidpipe_cli.dlq import dlq_reports, redrive
@@ -488,6 +489,7 @@ def dlq_redrive(ctx: click.Context, queue: str | None, limit: int | None) -> Non
 
 
 cli.add_command(detect)
+cli.add_command(api_keys)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -77,3 +77,14 @@ def test_the_job_table_shows_prompts_the_analysis_and_the_primary_image():
     assert "skipped (summary): GEMINI_API_KEY is not set" in text
     assert "jobs/j1/frames/frame_0003.png" in text
     assert analysis_text(_job(created=0)) == ""
+
+
+def test_every_job_status_has_a_stage_text() -> None:
+    from datetime import UTC, datetime
+
+    from vidpipe_cli.follow import describe_stage
+    from vidpipe_types import Job, JobOptions, JobStatus
+
+    job = Job.new("job-0123456789abcdef", "bucket", "input/a.mp4", JobOptions(), datetime.now(UTC))
+    for status in JobStatus:
+        assert describe_stage(job.model_copy(update={"status": status}))

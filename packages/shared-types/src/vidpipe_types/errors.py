@@ -26,3 +26,15 @@ class InvalidJobOptionsError(VidpipeTypesError, ValueError):
 
 class OverlappingNotificationsError(VidpipeTypesError):
     """Two bucket notification rules match the same objects; real S3 rejects such a setup."""
+
+
+class InvalidTenantIdError(VidpipeTypesError, ValueError):
+    """A tenant id does not match the allowed format (lower-case letters, digits and ``-``)."""
+
+
+class InvalidUserMetadataError(VidpipeTypesError, ValueError):
+    """A job's user metadata is over a size limit or has a key outside the allowed alphabet."""
+
+
+class InvalidApiKeyError(VidpipeTypesError, ValueError):
+    """A presented API key is not in vidpipe's key format (it is never echoed back)."""

@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Self
 from pydantic import BaseModel, ConfigDict, Field
 
 from vidpipe_types._metadata import normalize_metadata
-from vidpipe_types.analysis import Analysis, AnalysisStatus
+from vidpipe_types.analysis import Analysis, AnalysisDepth, AnalysisStatus
 from vidpipe_types.errors import InvalidJobOptionsError
 from vidpipe_types.ids import JobId
 from vidpipe_types.modes import Mode, mode_choices, parse_mode
+from vidpipe_types.tenants import TenantId
 from vidpipe_types.timestamps import UtcDatetime
+from vidpipe_types.user_metadata import UserMetadata
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -26,11 +28,13 @@ class JobStatus(StrEnum):
     REASSEMBLING = "reassembling"
     COMPLETED = "completed"
     FAILED = "failed"
+    #: Stopped on request (the HTTP API's cancel); workers leave a cancelled job alone.
+    CANCELLED = "cancelled"
 
     @property
     def is_final(self) -> bool:
         """No transition leaves a final status."""
-        return self in (JobStatus.COMPLETED, JobStatus.FAILED)
+        return self in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
 _TRUE_WORDS = frozenset({"true", "1", "yes"})
@@ -39,8 +43,26 @@ _FALSE_WORDS = frozenset({"false", "0", "no"})
 MAX_PROMPT_TEXT = 200
 
 
+#: Bounds of a job's own detection frame interval, in seconds.
+MIN_DETECTION_INTERVAL_SECONDS = 0.1
+MAX_DETECTION_INTERVAL_SECONDS = 60.0
+
+
+class DetectionOptions(BaseModel):
+    """A job's own detection settings (the HTTP API sets them; an upload's metadata cannot).
+    ``frame_interval_seconds`` None leaves the detection-worker's setting in force."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    frame_interval_seconds: float | None = Field(
+        default=None, ge=MIN_DETECTION_INTERVAL_SECONDS, le=MAX_DETECTION_INTERVAL_SECONDS
+    )
+    faces: bool = True
+    poses: bool = True
+
+
 class JobOptions(BaseModel):
-    """What the uploader asked for, from the upload's S3 user metadata."""
+    """What the uploader asked for, from the upload's S3 user metadata (or the HTTP API)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -52,6 +74,10 @@ class JobOptions(BaseModel):
     prompt_box: tuple[float, float, float, float] | None = None
     prompt_point: tuple[float, float] | None = None
     prompt_text: str | None = Field(default=None, min_length=1, max_length=MAX_PROMPT_TEXT)
+    # Set through the HTTP API only; None keeps the workers' own settings (DetectionRequest's
+    # defaults, the media-worker's ANALYSIS_DEPTH).
+    detection: DetectionOptions | None = None
+    analysis_depth: AnalysisDepth | None = None
 
     @classmethod
     def from_metadata(cls, metadata: Mapping[str, str], default_mode: Mode) -> Self:
@@ -202,12 +228,13 @@ _FIXED_PROGRESS = {
     JobStatus.COMPLETED: 100.0,
     # A failed job shows no progress; its error says how far it got.
     JobStatus.FAILED: 0.0,
+    JobStatus.CANCELLED: 0.0,
 }
 
 
 def progress_for(status: JobStatus, completed: int, total: int | None) -> float:
     """Percent done: created 0, chunking 5, processing 10..90 by completed/total,
-    reassembling 95, completed 100, failed 0."""
+    reassembling 95, completed 100, failed and cancelled 0."""
     if status is not JobStatus.PROCESSING:
         return _FIXED_PROGRESS[status]
     if not total or total <= 0:
@@ -246,6 +273,12 @@ class Job(BaseModel):
     completed_at: UtcDatetime | None = None
     detection: DetectionStatus | None = None
     analysis: AnalysisStatus | None = None
+    # Jobs created through the HTTP API: whose job it is (another tenant's request answers
+    # 404), the caller's own string map (passed through untouched), and, for a URL import,
+    # the URL the importer fetches into ``source_key``.
+    tenant_id: TenantId | None = None
+    user_metadata: UserMetadata = Field(default_factory=dict)
+    source_url: str | None = None
 
     @classmethod
     def new(
@@ -255,10 +288,18 @@ class Job(BaseModel):
         source_key: str,
         options: JobOptions,
         now: datetime,
+        *,
+        tenant_id: str | None = None,
+        user_metadata: Mapping[str, str] | None = None,
+        source_url: str | None = None,
+        stage: str = JobStatus.CREATED.value,
     ) -> Self:
         """A fresh job in status ``created`` (``now`` must be timezone-aware)."""
         return cls(
             job_id=job_id,
+            tenant_id=tenant_id,
+            user_metadata=dict(user_metadata or {}),
+            source_url=source_url,
             status=JobStatus.CREATED,
             source_bucket=source_bucket,
             source_key=source_key,
@@ -266,6 +307,6 @@ class Job(BaseModel):
             created_at=now,
             updated_at=now,
             stage_timestamps={JobStatus.CREATED.value: now},
-            stage=JobStatus.CREATED.value,
+            stage=stage,
             progress_percent=progress_for(JobStatus.CREATED, 0, None),
         )

@@ -94,3 +94,16 @@ class DetectionRequest(BaseModel):
     frame_interval_seconds: float = Field(default=2.0, gt=0)
     detect_faces: bool = True
     detect_poses: bool = True
+
+
+class ImportRequest(BaseModel):
+    """Asks the importer to fetch ``source_url`` into ``bucket``/``key`` (an ``input/`` key
+    whose upload then starts the pipeline as any upload does), naming ``job_id`` in the
+    object's ``job-id`` metadata so that the chunking-worker finds the job the API created."""
+
+    model_config = _MESSAGE_CONFIG
+
+    job_id: JobId
+    source_url: str = Field(min_length=1, max_length=2048)
+    bucket: str = Field(min_length=1)
+    key: str = Field(min_length=1)

@@ -38,6 +38,8 @@ class Worker(StrEnum):
 class TableRole(StrEnum):
     JOBS = "jobs"
     SEGMENT_COMPLETIONS = "segment-completions"
+    #: The HTTP API's keys (hashes only) and the tenant each acts for.
+    API_KEYS = "api-keys"
 
 
 class StackNames(BaseModel):
@@ -66,6 +68,10 @@ class StackNames(BaseModel):
     @property
     def segment_completions_table(self) -> str:
         return self.table(TableRole.SEGMENT_COMPLETIONS)
+
+    @property
+    def api_keys_table(self) -> str:
+        return self.table(TableRole.API_KEYS)
 
     @property
     def chunking_queue(self) -> str:
@@ -208,6 +214,8 @@ class TableSpec(BaseModel):
 
 
 JOBS_BY_STATUS_INDEX = "by-status"
+#: A tenant's jobs, newest first; sparse: jobs without a tenant (plain uploads) are not in it.
+JOBS_BY_TENANT_INDEX = "by-tenant"
 #: Epoch seconds after which DynamoDB may delete a record; absent = kept.
 TTL_ATTRIBUTE = "expires_at"
 
@@ -220,6 +228,11 @@ JOBS_TABLE = TableSpec(
             partition_key=KeyAttribute(name="status", type="S"),
             sort_key=KeyAttribute(name="updated_at", type="S"),
         ),
+        IndexSpec(
+            name=JOBS_BY_TENANT_INDEX,
+            partition_key=KeyAttribute(name="tenant_id", type="S"),
+            sort_key=KeyAttribute(name="created_at", type="S"),
+        ),
     ),
     ttl_attribute=TTL_ATTRIBUTE,
 )
@@ -228,7 +241,12 @@ SEGMENT_COMPLETIONS_TABLE = TableSpec(
     partition_key=KeyAttribute(name="job_id", type="S"),
     sort_key=KeyAttribute(name="segment_index", type="N"),
 )
-TABLES: tuple[TableSpec, ...] = (JOBS_TABLE, SEGMENT_COMPLETIONS_TABLE)
+#: Looked up by the public part of a key; the record holds only the key's hash.
+API_KEYS_TABLE = TableSpec(
+    role=TableRole.API_KEYS,
+    partition_key=KeyAttribute(name="key_id", type="S"),
+)
+TABLES: tuple[TableSpec, ...] = (JOBS_TABLE, SEGMENT_COMPLETIONS_TABLE, API_KEYS_TABLE)
 
 
 def queue_spec(worker: Worker) -> QueueSpec:

@@ -82,7 +82,11 @@ def test_options_round_trip_through_metadata(opts: JobOptions, default: Mode) ->
 
 
 def test_final_statuses() -> None:
-    assert {s for s in JobStatus if s.is_final} == {JobStatus.COMPLETED, JobStatus.FAILED}
+    assert {s for s in JobStatus if s.is_final} == {
+        JobStatus.COMPLETED,
+        JobStatus.FAILED,
+        JobStatus.CANCELLED,
+    }
 
 
 def test_new_job() -> None:

@@ -2,6 +2,7 @@ import pytest
 from pydantic import ValidationError
 
 from vidpipe_types import (
+    API_KEYS_TABLE,
     JOBS_TABLE,
     MAX_RECEIVE_COUNT,
     NOTIFICATION_RULES,
@@ -118,17 +119,31 @@ def test_a_third_overlapping_rule_is_caught() -> None:
 
 
 def test_tables() -> None:
-    assert TABLES == (JOBS_TABLE, SEGMENT_COMPLETIONS_TABLE)
+    assert TABLES == (JOBS_TABLE, SEGMENT_COMPLETIONS_TABLE, API_KEYS_TABLE)
     assert JOBS_TABLE.partition_key == KeyAttribute(name="job_id", type="S")
     assert JOBS_TABLE.sort_key is None
     assert JOBS_TABLE.ttl_attribute == "expires_at"
-    [index] = JOBS_TABLE.indexes
-    assert (index.name, index.partition_key, index.sort_key) == (
+    by_status, by_tenant = JOBS_TABLE.indexes
+    assert (by_status.name, by_status.partition_key, by_status.sort_key) == (
         "by-status",
         KeyAttribute(name="status", type="S"),
         KeyAttribute(name="updated_at", type="S"),
     )
-    assert [a.name for a in JOBS_TABLE.attributes] == ["job_id", "status", "updated_at"]
+    assert (by_tenant.name, by_tenant.partition_key, by_tenant.sort_key) == (
+        "by-tenant",
+        KeyAttribute(name="tenant_id", type="S"),
+        KeyAttribute(name="created_at", type="S"),
+    )
+    assert [a.name for a in JOBS_TABLE.attributes] == [
+        "job_id",
+        "status",
+        "updated_at",
+        "tenant_id",
+        "created_at",
+    ]
+    assert API_KEYS_TABLE.partition_key == KeyAttribute(name="key_id", type="S")
+    assert API_KEYS_TABLE.sort_key is None
+    assert API_KEYS_TABLE.indexes == ()
     assert SEGMENT_COMPLETIONS_TABLE.partition_key == KeyAttribute(name="job_id", type="S")
     assert SEGMENT_COMPLETIONS_TABLE.sort_key == KeyAttribute(name="segment_index", type="N")
     assert [a.type for a in SEGMENT_COMPLETIONS_TABLE.attributes] == ["S", "N"]
@@ -136,4 +151,6 @@ def test_tables() -> None:
     assert [names.table(t.role) for t in TABLES] == [
         names.jobs_table,
         names.segment_completions_table,
+        names.api_keys_table,
     ]
+    assert names.api_keys_table == "vidpipe-api-keys"
