@@ -42,12 +42,14 @@ PACKAGES: dict[str, list[str]] = {
     "shared-types": [],
     "aws-adapters": ["shared-types"],
     "ffmpeg-tools": [],
+    # The CPU torchvision::nms fallback that both torch packages below import.
+    "torch-compat": [],
     "chunking-worker": ["shared-types", "aws-adapters", "ffmpeg-tools"],
     "video-worker": ["shared-types", "aws-adapters", "ffmpeg-tools"],
     "media-worker": ["shared-types", "aws-adapters", "ffmpeg-tools"],
-    "detection-worker": ["shared-types", "aws-adapters", "ffmpeg-tools"],
+    "detection-worker": ["shared-types", "aws-adapters", "ffmpeg-tools", "torch-compat"],
     # The `sam2` mode: a video-worker plugin, so that the video-worker itself stays free of torch.
-    "sam2-model": ["shared-types", "ffmpeg-tools", "video-worker"],
+    "sam2-model": ["shared-types", "ffmpeg-tools", "torch-compat", "video-worker"],
     "cli": [
         "shared-types",
         "aws-adapters",
@@ -67,7 +69,12 @@ ROOTS: dict[str, str] = {"infra": "infra"}
 # dependencies cannot share one resolution with the rest (detection-worker: mediapipe 0.10.21
 # needs numpy<2 and protobuf<5; sam2-model: sam2's hydra-core needs antlr4 4.9, cfn-lint 4.13).
 # lock.sh leaves them out; each has its own lock script.
-OWN_CONSTRAINTS: frozenset[str] = frozenset({"detection-worker", "sam2-model"})
+OWN_CONSTRAINTS: frozenset[str] = frozenset({"detection-worker", "sam2-model", "torch-compat"})
+
+# Packages in OWN_CONSTRAINTS that borrow another package's constraints file instead of keeping
+# one of their own. torch-compat needs a torch pin (ensure-venv.sh installs torch first, from
+# that file) and holds nothing the detection-worker's file does not already pin.
+CONSTRAINTS_OF: dict[str, str] = {"torch-compat": "detection-worker"}
 
 # Source-only distributions that a package's venv builds against the torch it just installed
 # (pip --no-build-isolation, right after torch), each with the environment its build needs:
@@ -122,7 +129,9 @@ def present() -> list[str]:
 
 def constraints(folder: str) -> str:
     """The constraints file `folder`'s venv is built with, relative to the repository root."""
-    return f"{root(folder)}/constraints.txt" if folder in OWN_CONSTRAINTS else "constraints.txt"
+    if folder not in OWN_CONSTRAINTS:
+        return "constraints.txt"
+    return f"{root(CONSTRAINTS_OF.get(folder, folder))}/constraints.txt"
 
 
 def stamp(folder: str) -> str:
