@@ -6,7 +6,7 @@ YOLO_MODEL_PATH) and poses (MediaPipe Pose, 33 keypoints), tracks both with Deep
 id spaces, and writes `jobs/{job_id}/detections.json` (a `vidpipe_types.DetectionResult`) and
 `jobs/{job_id}/detections-preview.mp4`.
 
-`vidpipe_detection.torch_compat.ensure_torchvision` must run before anything imports
+`vidpipe_torch_compat.ensure_torchvision` (re-exported here) must run before anything imports
 torchvision; the modules here call it themselves.
 """
 
@@ -33,8 +33,8 @@ from vidpipe_detection.local import default_output, detect_file, summary_line
 from vidpipe_detection.poses import Pose, PoseEstimator
 from vidpipe_detection.preview import PreviewWriter, draw
 from vidpipe_detection.settings import DetectionSettings
-from vidpipe_detection.torch_compat import ensure_torchvision
 from vidpipe_detection.tracking import DeepSortTracker, Tracker
+from vidpipe_torch_compat import ensure_torchvision
 
 __all__ = [
     "STAGE",

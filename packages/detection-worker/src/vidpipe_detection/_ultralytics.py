@@ -2,7 +2,7 @@
 
 Without YOLO_OFFLINE it resolves DNS at import and may try to download assets or fonts; without
 YOLO_CONFIG_DIR it writes its settings file into the home folder. torchvision must be usable
-before the import (see `torch_compat`).
+before the import (see `vidpipe_torch_compat`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from vidpipe_detection.torch_compat import ensure_torchvision
+from vidpipe_torch_compat import ensure_torchvision
 
 
 @cache

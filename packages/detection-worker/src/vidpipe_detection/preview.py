@@ -1,19 +1,26 @@
 """`detections-preview.mp4`: the sampled frames with boxes, skeletons and track ids drawn.
 
 Frames are drawn with OpenCV and piped as raw pixels into ffmpeg (H.264, yuv420p, faststart),
-so the preview plays in every browser and never holds more than one frame in memory.
+so the preview plays in every browser and never holds more than one frame in memory. The
+command line is `vidpipe_ffmpeg.encode_frames_command` (built with ffmpeg-python) and runs in
+its `FfmpegPipe`, with the same whitelists and process limits as every other ffmpeg run.
 """
 
 from __future__ import annotations
 
-import subprocess
 from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from vidpipe_detection.errors import DetectionWorkerError
-from vidpipe_ffmpeg import DEFAULT_LIMITS, ResourceLimits
+from vidpipe_ffmpeg import (
+    DEFAULT_LIMITS,
+    FfmpegPipe,
+    FfmpegTimeoutError,
+    ResourceLimits,
+    encode_frames_command,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -25,6 +32,8 @@ if TYPE_CHECKING:
 
 #: The preview is at most this wide (it is for looking at, not for measuring).
 MAX_WIDTH = 640
+#: x264's quality: a preview for looking at needs less than a processed segment (20).
+PREVIEW_CRF = 26
 FACE_COLOUR = (80, 220, 80)
 POSE_COLOUR = (60, 160, 255)
 #: MediaPipe Pose's skeleton, by landmark name.
@@ -112,32 +121,31 @@ class PreviewWriter:
         self.size = (max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2))
         self._fps = fps
         self._limits = limits
-        self._process: subprocess.Popen[bytes] | None = None
+        self._pipe: FfmpegPipe | None = None
         self.frames_written = 0
 
     def __enter__(self) -> PreviewWriter:
         width, height = self.size
-        argv = [
-            self._limits.ffmpeg, "-hide_banner", "-nostdin", "-y", "-v", "error",
-            "-protocol_whitelist", "file,pipe",
-            "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{width}x{height}",
-            "-r", f"{self._fps:.6g}", "-i", "pipe:0",
-            "-c:v", "libx264", "-preset", "veryfast", "-crf", "26", "-pix_fmt", "yuv420p",
-            "-movflags", "+faststart", str(self.path),
-        ]  # fmt: skip
-        self._process = subprocess.Popen(  # noqa: S603 - an argv list, no shell
-            argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        argv = encode_frames_command(
+            self.path,
+            width=width,
+            height=height,
+            fps=self._fps,
+            pix_fmt="bgr24",  # OpenCV's order
+            crf=PREVIEW_CRF,
+            limits=self._limits,
         )
+        self._pipe = FfmpegPipe(argv, self._limits, writes=True)
         return self
 
     def write(self, image: NDArray[np.uint8]) -> None:
-        if self._process is None or self._process.stdin is None:
+        if self._pipe is None:
             raise PreviewError("the preview writer is not open")
         pixels = image
         if (image.shape[1], image.shape[0]) != self.size:
             pixels = np.asarray(cv2.resize(image, self.size, interpolation=cv2.INTER_AREA))
         try:
-            self._process.stdin.write(np.ascontiguousarray(pixels, dtype=np.uint8).tobytes())
+            self._pipe.stdin.write(np.ascontiguousarray(pixels, dtype=np.uint8).tobytes())
         except BrokenPipeError as exc:
             raise PreviewError(f"ffmpeg stopped while writing the preview: {exc}") from exc
         self.frames_written += 1
@@ -148,16 +156,17 @@ class PreviewWriter:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        process = self._process
-        if process is None:
+        pipe = self._pipe
+        if pipe is None:
             return
-        self._process = None
+        self._pipe = None
         try:
-            _, stderr = process.communicate(timeout=self._limits.timeout_seconds)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
+            pipe.close_stdin()
+            returncode = pipe.wait(timeout=self._limits.timeout_seconds)
+            if exc_type is None and (returncode != 0 or self.frames_written == 0):
+                reason = str(pipe.failure("encoding")) if returncode else "no frames"
+                raise PreviewError(f"could not write the preview: {reason}")
+        except FfmpegTimeoutError:
             raise PreviewError("ffmpeg timed out writing the preview") from None
-        if exc_type is None and (process.returncode != 0 or self.frames_written == 0):
-            message = stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no frames"]
-            raise PreviewError(f"ffmpeg could not write the preview: {message[0]}")
+        finally:
+            pipe.kill()

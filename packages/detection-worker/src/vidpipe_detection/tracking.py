@@ -16,7 +16,7 @@ from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from vidpipe_detection.torch_compat import ensure_torchvision
+from vidpipe_torch_compat import ensure_torchvision
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

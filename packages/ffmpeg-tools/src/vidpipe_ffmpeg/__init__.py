@@ -1,10 +1,23 @@
 """vidpipe_ffmpeg: the one place where vidpipe runs ffmpeg and ffprobe.
 
 Every run is an argv list (no shell) with ``-protocol_whitelist file,pipe``, a container
-allow-list on its inputs, and limits on time, memory and output size.
+allow-list on its inputs, and limits on time, memory and output size. The command lines are
+built with ffmpeg-python (``commands``); only ``_run`` starts processes.
 """
 
-from vidpipe_ffmpeg._run import DEFAULT_LIMITS, ResourceLimits
+from vidpipe_ffmpeg._run import DEFAULT_LIMITS, FfmpegPipe, ResourceLimits
+from vidpipe_ffmpeg.commands import (
+    EVEN_SIZE,
+    VideoFilter,
+    concat_command,
+    decode_frames_command,
+    encode_frames_command,
+    mean_luma_command,
+    parse_filter_chain,
+    split_command,
+    thumbnail_command,
+    transcode_command,
+)
 from vidpipe_ffmpeg.errors import (
     FfmpegError,
     FfmpegFailedError,
@@ -30,10 +43,12 @@ from vidpipe_ffmpeg.validate import validate, validation_problems
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "EVEN_SIZE",
     "VIDEO_CONTAINERS",
     "AudioStream",
     "FfmpegError",
     "FfmpegFailedError",
+    "FfmpegPipe",
     "FfmpegTimeoutError",
     "InvalidMediaError",
     "ProbeResult",
@@ -41,18 +56,27 @@ __all__ = [
     "Segment",
     "SplitResult",
     "SplitStrategy",
+    "VideoFilter",
     "VideoStream",
     "choose_strategy",
     "concat",
+    "concat_command",
+    "decode_frames_command",
+    "encode_frames_command",
     "list_keyframes",
     "mean_luma",
+    "mean_luma_command",
     "media_metadata",
+    "parse_filter_chain",
     "plan_forced_cuts",
     "plan_keyframe_cuts",
     "probe",
     "sha256_file",
     "split",
+    "split_command",
     "thumbnail",
+    "thumbnail_command",
+    "transcode_command",
     "transcode_filter",
     "validate",
     "validation_problems",

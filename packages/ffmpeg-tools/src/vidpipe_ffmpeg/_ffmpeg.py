@@ -1,4 +1,8 @@
-"""ffmpeg argument building shared by the operations: safe inputs, MP4 outputs, x264 settings."""
+"""ffmpeg argument pieces shared by the commands: the global options, safe inputs, MP4 codecs.
+
+The commands themselves are built in ``commands``; these helpers stay importable for the few
+plain argv lists (``concat_command``) and for callers that assemble their own.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +18,9 @@ if TYPE_CHECKING:
 MP4_VIDEO_CODECS = frozenset({"h264", "hevc", "av1", "vp9", "mpeg4"})
 MP4_AUDIO_CODECS = frozenset({"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"})
 
-X264 = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"]
-# x264 with 4:2:0 refuses odd sizes (a 1081 px high phone video); drop the odd row/column.
-EVEN_SIZE_FILTER = "crop=trunc(iw/2)*2:trunc(ih/2)*2"
-FASTSTART = ["-movflags", "+faststart"]
-
 
 def ffmpeg_base(limits: ResourceLimits) -> list[str]:
+    """The executable and the global options every ffmpeg run starts with (stdin never read)."""
     return [limits.ffmpeg, "-hide_banner", "-nostdin", "-y", "-v", "error"]
 
 
@@ -33,15 +33,6 @@ def input_args(
             *forced, "-i", file_url(path)]  # fmt: skip
 
 
-def audio_codec_args(audio_codec: str | None) -> list[str]:
-    if audio_codec is None or audio_codec in MP4_AUDIO_CODECS:
-        return ["-c:a", "copy"]
-    return ["-c:a", "aac", "-b:a", "160k"]
-
-
-def hevc_tag(video_codec: str) -> list[str]:
+def hevc_tag_options(video_codec: str) -> dict[str, str]:
     # Apple players only play HEVC in MP4 tagged hvc1.
-    return ["-tag:v", "hvc1"] if video_codec == "hevc" else []
-
-
-MAP_FIRST_AV = ["-map", "0:v:0", "-map", "0:a:0?", "-map_chapters", "-1"]
+    return {"tag:v": "hvc1"} if video_codec == "hevc" else {}

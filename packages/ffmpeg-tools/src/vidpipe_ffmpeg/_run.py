@@ -4,6 +4,8 @@ Uploads are untrusted, so every run gets: an argv list (never a shell), ``-proto
 file,pipe`` so no input can reach the network or another protocol, a format allow-list on its
 inputs (see ``formats``), a wall-clock limit that kills the whole process group, an address-space
 limit and a maximum output file size, and bounded capture of stderr for error messages.
+``run_tool`` runs a command to its end; ``FfmpegPipe`` streams raw frames into or out of one.
+The argv lists come from ``commands`` (ffmpeg-python builds them; it never runs them).
 """
 
 from __future__ import annotations
@@ -112,6 +114,97 @@ def run_tool(argv: list[str], limits: ResourceLimits = DEFAULT_LIMITS) -> ToolOu
                 stderr=stderr,
             )
         return ToolOutput(_read_stdout(out, limits.max_stdout_bytes, name), stderr)
+
+
+class FfmpegPipe:
+    """One ffmpeg process that streams through a pipe: frames written to ``stdin``
+    (``writes=True``) or read from ``stdout``; use as a context manager (leaving kills it).
+
+    The sandbox of ``run_tool`` (an argv list, no shell, its own process group, ``RLIMIT_AS`` and
+    ``RLIMIT_FSIZE``, stderr in a file of which a tail is kept) but no wall-clock limit while it
+    streams: the pace is the caller's (a model may take seconds a frame), so the caller bounds
+    the end with ``wait(timeout)`` or relies on its own deadline (a queue's visibility timeout).
+    """
+
+    def __init__(
+        self, argv: list[str], limits: ResourceLimits = DEFAULT_LIMITS, *, writes: bool
+    ) -> None:
+        # A file, not a pipe: a chatty ffmpeg never blocks on it; closed in `kill`.
+        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
+        self._limits = limits
+        self._name = Path(argv[0]).name
+        self.proc = subprocess.Popen(  # noqa: S603 - argv list built by this package, no shell
+            argv,
+            stdin=subprocess.PIPE if writes else subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL if writes else subprocess.PIPE,
+            stderr=self._stderr,
+            process_group=0,
+            preexec_fn=lambda: _limit_child(limits.memory_bytes, limits.max_output_bytes),
+            env={**os.environ, "MALLOC_ARENA_MAX": "2", "AV_LOG_FORCE_NOCOLOR": "1"},
+        )
+
+    def __enter__(self) -> FfmpegPipe:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.kill()
+
+    @property
+    def stdin(self) -> IO[bytes]:
+        if self.proc.stdin is None:
+            raise FfmpegFailedError(f"{self._name} was not opened for writing")
+        return self.proc.stdin
+
+    @property
+    def stdout(self) -> IO[bytes]:
+        if self.proc.stdout is None:
+            raise FfmpegFailedError(f"{self._name} was not opened for reading")
+        return self.proc.stdout
+
+    def close_stdin(self) -> None:
+        """End of input: ffmpeg finishes the file."""
+        stdin = self.proc.stdin
+        if stdin is not None and not stdin.closed:
+            with contextlib.suppress(BrokenPipeError):
+                stdin.close()
+
+    def wait(self, timeout: float | None = None) -> int:
+        """The exit status; past ``timeout`` the process group is killed and
+        ``FfmpegTimeoutError`` raised."""
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            self.kill()
+            raise FfmpegTimeoutError(
+                f"{self._name} did not finish within {timeout:g} s and was killed",
+                timeout_seconds=float(timeout or 0),
+            ) from exc
+
+    def failure(self, what: str) -> FfmpegFailedError:
+        """The error for a failed run, with the tail of its stderr (call after it exited)."""
+        stderr = _tail(self._stderr, self._limits.stderr_tail_bytes).decode("utf-8", "replace")
+        returncode = self.proc.returncode
+        if returncode is not None and (returncode < 0 or "File too large" in stderr):
+            # The size limit or a signal: `run_tool`'s wording.
+            detail = _failure_message(self._name, returncode, stderr, self._limits)
+        else:
+            detail = f"exit {returncode}: {last_error_line(stderr) or 'no message'}"
+        return FfmpegFailedError(
+            f"{self._name} {what} failed ({detail})", returncode=returncode, stderr=stderr
+        )
+
+    def kill(self) -> None:
+        """Stop it (if still running) and release its pipes and stderr file; idempotent."""
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            if stream is not None:
+                with contextlib.suppress(BrokenPipeError):
+                    stream.close()
+        if not self._stderr.closed:
+            self._stderr.close()
 
 
 def _failure_message(name: str, returncode: int, stderr: str, limits: ResourceLimits) -> str:

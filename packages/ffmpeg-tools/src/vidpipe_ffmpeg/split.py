@@ -13,18 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from vidpipe_ffmpeg._ffmpeg import (
-    EVEN_SIZE_FILTER,
-    FASTSTART,
-    MAP_FIRST_AV,
-    MP4_VIDEO_CODECS,
-    X264,
-    audio_codec_args,
-    ffmpeg_base,
-    hevc_tag,
-    input_args,
-)
-from vidpipe_ffmpeg._run import DEFAULT_LIMITS, ResourceLimits, file_url, run_tool
+from vidpipe_ffmpeg._ffmpeg import MP4_VIDEO_CODECS
+from vidpipe_ffmpeg._run import DEFAULT_LIMITS, ResourceLimits, run_tool
+from vidpipe_ffmpeg.commands import split_command
 from vidpipe_ffmpeg.errors import FfmpegFailedError, InvalidMediaError
 from vidpipe_ffmpeg.models import ProbeResult, Segment, SplitResult, SplitStrategy
 from vidpipe_ffmpeg.plan import plan_forced_cuts, plan_keyframe_cuts, segment_spans
@@ -32,9 +23,6 @@ from vidpipe_ffmpeg.probe import list_keyframes
 from vidpipe_ffmpeg.probe import probe as probe_file
 
 SEGMENT_PATTERN = "segment_%05d.mp4"
-# Cut times come from ffprobe's 6-decimal pts_time; let the muxer take a keyframe up to 1 ms
-# early so rounding never pushes a cut to the following keyframe.
-_TIME_DELTA = "0.001"
 
 
 def choose_strategy(
@@ -79,7 +67,7 @@ def split(
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in out_dir.glob("segment_*.mp4"):
         old.unlink()
-    run_tool(_split_argv(path, out_dir, probe, chosen, cuts, limits), limits)
+    run_tool(split_command(path, out_dir / SEGMENT_PATTERN, probe, chosen, cuts, limits), limits)
     paths = sorted(out_dir.glob("segment_*.mp4"))
     spans = segment_spans(cuts, probe.duration)
     if len(paths) != len(spans):
@@ -114,35 +102,3 @@ def _check_nothing_lost(paths: list[Path], probe: ProbeResult, limits: ResourceL
             f"corrupt video stream: only {written} of its {expected} frames could be decoded; "
             "re-export or re-encode the file and upload it again"
         )
-
-
-def _split_argv(
-    path: Path,
-    out_dir: Path,
-    probe: ProbeResult,
-    strategy: SplitStrategy,
-    cuts: list[float],
-    limits: ResourceLimits,
-) -> list[str]:
-    assert probe.video is not None
-    times = ",".join(f"{cut:.6f}" for cut in cuts)
-    argv = [*ffmpeg_base(limits), *input_args(path, probe.format_name), *MAP_FIRST_AV]
-    if strategy == "copy":
-        argv += ["-c:v", "copy", *hevc_tag(probe.video.codec)]
-    else:
-        argv += [*X264, "-vf", EVEN_SIZE_FILTER, "-fps_mode", "passthrough"]
-        if cuts:
-            argv += ["-force_key_frames", times]
-    argv += audio_codec_args(probe.audio.codec if probe.audio else None)
-    if not cuts:
-        return [*argv, *FASTSTART, "-f", "mp4", file_url(out_dir / (SEGMENT_PATTERN % 0))]
-    return [
-        *argv,
-        "-f", "segment", "-segment_format", "mp4", "-segment_times", times,
-        "-segment_time_delta", _TIME_DELTA, "-reset_timestamps", "1",
-        # Keep B-frame negative DTS for the MP4 muxer's edit list; shifting here makes the first
-        # segment start at +2 frames and concat then leaves a gap there.
-        "-avoid_negative_ts", "disabled",
-        "-segment_format_options", "movflags=+faststart",
-        file_url(out_dir / SEGMENT_PATTERN),
-    ]  # fmt: skip

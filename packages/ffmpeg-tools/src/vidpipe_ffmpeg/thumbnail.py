@@ -7,8 +7,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vidpipe_ffmpeg._ffmpeg import ffmpeg_base, input_args
-from vidpipe_ffmpeg._run import DEFAULT_LIMITS, ResourceLimits, file_url, run_tool
+from vidpipe_ffmpeg._run import DEFAULT_LIMITS, ResourceLimits, run_tool
+from vidpipe_ffmpeg.commands import mean_luma_command, thumbnail_command
 from vidpipe_ffmpeg.probe import probe as probe_file
 
 if TYPE_CHECKING:
@@ -58,21 +58,13 @@ def thumbnail(
 def _render(
     path: Path, probe: ProbeResult, dst: Path, at: float, width: int, limits: ResourceLimits
 ) -> None:
-    # Scale from the display aspect ratio (dar) so non-square pixels come out right.
-    scale = f"thumbnail=25,scale={width}:trunc({width}/dar/2)*2,setsar=1,format=yuvj420p"
-    argv = [
-        *ffmpeg_base(limits), "-ss", f"{at:.3f}", *input_args(path, probe.format_name),
-        "-map", "0:v:0", "-vf", scale, "-frames:v", "1", "-c:v", "mjpeg", "-q:v", "3",
-        "-f", "image2", "-update", "1", file_url(dst),
-    ]  # fmt: skip
+    argv = thumbnail_command(
+        path, dst, at=at, width=width, format_name=probe.format_name, limits=limits
+    )
     run_tool(argv, limits)
 
 
 def mean_luma(image: Path, limits: ResourceLimits = DEFAULT_LIMITS) -> float:
     """Mean luma (0-255) of a JPEG written by ``thumbnail``."""
-    argv = [
-        *ffmpeg_base(limits), *input_args(image, "jpeg_pipe", format_whitelist="jpeg_pipe"),
-        "-vf", "scale=64:-2", "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1",
-    ]  # fmt: skip
-    pixels = run_tool(argv, limits).stdout
+    pixels = run_tool(mean_luma_command(Path(image), limits), limits).stdout
     return sum(pixels) / len(pixels) if pixels else 0.0

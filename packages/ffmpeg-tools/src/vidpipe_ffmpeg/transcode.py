@@ -6,33 +6,26 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vidpipe_ffmpeg._ffmpeg import (
-    EVEN_SIZE_FILTER,
-    FASTSTART,
-    MAP_FIRST_AV,
-    X264,
-    ffmpeg_base,
-    input_args,
-)
-from vidpipe_ffmpeg._run import DEFAULT_LIMITS, ResourceLimits, file_url, run_tool
-from vidpipe_ffmpeg.formats import READ_FORMAT_WHITELIST
+from vidpipe_ffmpeg._run import DEFAULT_LIMITS, ResourceLimits, run_tool
+from vidpipe_ffmpeg.commands import as_filters, concat_command, transcode_command
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from vidpipe_ffmpeg.commands import VideoFilter
+
 
 def transcode_filter(
-    src: Path, dst: Path, video_filter: str, limits: ResourceLimits = DEFAULT_LIMITS
+    src: Path,
+    dst: Path,
+    video_filter: str | VideoFilter | Sequence[VideoFilter],
+    limits: ResourceLimits = DEFAULT_LIMITS,
 ) -> None:
     """Re-encode ``src``'s video with libx264 through ``video_filter``; audio copied; MP4 with
-    ``+faststart``. ``video_filter`` comes from vidpipe's configuration, never from an upload
-    (a filter graph can open files)."""
-    argv = [
-        *ffmpeg_base(limits), *input_args(Path(src)), *MAP_FIRST_AV,
-        "-vf", f"{video_filter},{EVEN_SIZE_FILTER}", *X264, "-fps_mode", "passthrough",
-        "-c:a", "copy", *FASTSTART, "-f", "mp4", file_url(Path(dst)),
-    ]  # fmt: skip
-    run_tool(argv, limits)
+    ``+faststart``. ``video_filter`` is ``VideoFilter``s or a plain chain as text
+    (``"hue=s=0"``, see ``parse_filter_chain``); it comes from vidpipe's configuration, never
+    from an upload (a filter graph can open files)."""
+    run_tool(transcode_command(Path(src), Path(dst), as_filters(video_filter), limits), limits)
 
 
 def concat_list(paths: Sequence[Path]) -> str:
@@ -57,10 +50,5 @@ def concat(paths: Sequence[Path], dst: Path, limits: ResourceLimits = DEFAULT_LI
     with tempfile.TemporaryDirectory(prefix="vidpipe-concat-") as tmp:
         listing = Path(tmp) / "segments.ffconcat"
         listing.write_text(concat_list(paths), encoding="utf-8")
-        argv = [
-            *ffmpeg_base(limits), "-fflags", "+genpts", "-safe", "0",
-            *input_args(listing, "concat", format_whitelist=f"concat,{READ_FORMAT_WHITELIST}"),
-            *MAP_FIRST_AV, "-c", "copy", "-avoid_negative_ts", "auto", *FASTSTART,
-            "-f", "mp4", file_url(Path(dst)),
-        ]  # fmt: skip
+        argv = concat_command(listing, Path(dst), limits)
         run_tool(argv, limits)

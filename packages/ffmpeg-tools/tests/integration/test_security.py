@@ -8,7 +8,10 @@ from tests.integration.conftest import BIKES
 from vidpipe_ffmpeg import (
     FfmpegError,
     FfmpegFailedError,
+    FfmpegPipe,
     InvalidMediaError,
+    decode_frames_command,
+    encode_frames_command,
     list_keyframes,
     probe,
     split,
@@ -85,6 +88,28 @@ def test_every_ffmpeg_read_refuses_playlists(tmp_path: Path, secret_file: Path, 
         if isinstance(info.value, FfmpegFailedError):
             assert SECRET not in info.value.stderr
     assert SECRET not in all_outputs(out)
+
+
+@pytest.mark.parametrize("kind", ["hls", "hls-relative", "ffconcat"])
+def test_the_frame_pipes_refuse_playlists(tmp_path: Path, secret_file: Path, kind: str) -> None:
+    """The decoding pipe (sam2-model) and the audio input of the encoding pipe read only
+    allowed containers too."""
+    evil = playlists(tmp_path, secret_file)[kind]
+    with FfmpegPipe(decode_frames_command(evil), writes=False) as pipe:
+        frames = pipe.stdout.read()
+        assert pipe.wait() != 0
+        stderr = pipe.failure("decoding").stderr
+    assert frames == b""
+    assert SECRET not in stderr
+    dst = tmp_path / "out.mp4"
+    argv = encode_frames_command(dst, width=64, height=64, fps=25, audio_from=evil)
+    with FfmpegPipe(argv, writes=True) as pipe:
+        pipe.stdin.write(bytes(64 * 64 * 3))
+        pipe.close_stdin()
+        assert pipe.wait(timeout=60) != 0
+        stderr = pipe.failure("encoding").stderr
+    assert SECRET not in stderr
+    assert not dst.exists() or SECRET.encode() not in dst.read_bytes()
 
 
 def test_a_real_video_still_passes_the_allow_list() -> None:

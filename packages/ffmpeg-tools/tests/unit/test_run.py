@@ -1,9 +1,10 @@
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from vidpipe_ffmpeg import FfmpegFailedError, FfmpegTimeoutError, ResourceLimits
+from vidpipe_ffmpeg import FfmpegFailedError, FfmpegPipe, FfmpegTimeoutError, ResourceLimits
 from vidpipe_ffmpeg._run import file_url, run_tool
 
 
@@ -50,3 +51,37 @@ def test_stdout_is_returned() -> None:
 def test_file_url_is_absolute_and_never_an_option() -> None:
     url = file_url(Path("-i"))
     assert url.startswith("file:/") and url.endswith("/-i")
+
+
+def test_processes_start_from_an_argv_list_never_a_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[tuple[object, dict[str, object]]] = []
+    real_popen = subprocess.Popen
+
+    def recording_popen(args: object, **kwargs: object) -> object:
+        started.append((args, kwargs))
+        return real_popen(args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(subprocess, "Popen", recording_popen)
+    run_tool([sys.executable, "-c", "pass"])
+    with FfmpegPipe([sys.executable, "-c", "pass"], writes=False) as pipe:
+        assert pipe.wait() == 0
+    assert len(started) == 2
+    for args, kwargs in started:
+        assert isinstance(args, list) and args[0] == sys.executable
+        assert not kwargs.get("shell")
+        assert kwargs["process_group"] == 0 and kwargs["preexec_fn"] is not None
+
+
+def test_a_pipe_has_the_same_memory_and_output_size_limits(tmp_path: Path) -> None:
+    memory = ResourceLimits(memory_bytes=512 * 1024**2)
+    with FfmpegPipe(
+        [sys.executable, "-c", "b = bytearray(1_500_000_000)"], memory, writes=False
+    ) as pipe:
+        assert pipe.wait() != 0
+        assert "MemoryError" in pipe.failure("decoding").stderr
+    script = f"open({str(tmp_path / 'big')!r}, 'wb').write(b'x' * 4_000_000)"
+    size = ResourceLimits(max_output_bytes=1_000_000)
+    with FfmpegPipe([sys.executable, "-c", script], size, writes=True) as pipe:
+        assert pipe.wait() != 0
+        error = pipe.failure("encoding")
+    assert "output size limit of 1000000 bytes" in str(error)

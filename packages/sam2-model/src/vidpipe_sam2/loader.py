@@ -6,8 +6,8 @@ import importlib
 import logging
 from typing import TYPE_CHECKING, Any
 
-from vidpipe_sam2._torch_compat import ensure_torchvision
 from vidpipe_sam2.errors import Sam2LoadError
+from vidpipe_torch_compat import ensure_torchvision
 
 if TYPE_CHECKING:
     from vidpipe_sam2.settings import Sam2Settings

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from vidpipe_ffmpeg import DEFAULT_LIMITS, ResourceLimits, probe, transcode_filter
+from vidpipe_ffmpeg import DEFAULT_LIMITS, ResourceLimits, VideoFilter, probe, transcode_filter
 from vidpipe_types import Mode
 from vidpipe_video.models.base import SegmentModel
 
@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 
     from vidpipe_video.models.base import SegmentContext
 
-#: Saturation 0: luma kept, chroma neutral. A constant in code: a filter graph can open files,
-#: so no part of it ever comes from a message or an upload.
-GRAYSCALE_FILTER = "hue=s=0"
+#: Saturation 0: luma kept, chroma neutral (``hue=s=0``). A constant in code: a filter graph can
+#: open files, so no part of it ever comes from a message or an upload.
+GRAYSCALE_FILTER = VideoFilter.of("hue", s=0)
 
 
 class GrayscaleModel(SegmentModel):

@@ -2,14 +2,16 @@
 
 The only torchvision wheels that match torch 2.13 are CUDA builds. With the CPU build of torch
 their C extension cannot load (it links CUDA libraries), and `import torchvision` then fails in
-its meta registrations with "operator torchvision::nms does not exist". ultralytics and
-deep-sort-realtime only need torchvision for `ops.nms` (and the embedder's transforms), so
-registering a CPU `torchvision::nms` kernel (and declaring `qnms`) before torchvision is
-imported is enough.
+its meta registrations with "operator torchvision::nms does not exist". vidpipe's torch users
+need little of torchvision: ultralytics and deep-sort-realtime (detection-worker) call `ops.nms`
+and the embedder's transforms, sam2 (sam2-model) its transforms and `ops.nms` in the automatic
+mask generator. Registering a CPU `torchvision::nms` kernel (and declaring `qnms`) before
+torchvision is imported is enough for all of them.
 
 Where torchvision's own extension loads (a GPU image with matching CUDA wheels, or a CPU
 torchvision build), `ensure_torchvision` registers nothing: the real kernels stay in charge.
-Call it before anything imports torchvision (ultralytics, deep_sort_realtime).
+Call it before anything imports torchvision (ultralytics, deep_sort_realtime, sam2). torchvision
+itself is the caller's dependency: this package only needs torch to import.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
+
+__all__ = ["ensure_torchvision", "nms_cpu"]
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,8 @@
-"""The environment this package is tested in holds torch's CPU build and no CUDA package."""
+"""The torch projects are tested in environments holding torch's CPU build and no CUDA package.
+
+This one is built as detection-worker's and sam2-model's are (scripts/env.sh, the same torch
+source); infra's tests check that no lock names a CUDA package.
+"""
 
 from __future__ import annotations
 

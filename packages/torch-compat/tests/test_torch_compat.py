@@ -1,6 +1,6 @@
 import torch
 
-from vidpipe_detection.torch_compat import ensure_torchvision, nms_cpu
+from vidpipe_torch_compat import ensure_torchvision, nms_cpu
 
 
 def _boxes() -> tuple[torch.Tensor, torch.Tensor]:
