@@ -6,6 +6,7 @@ base classes own the rules; `S3Storage`, `SqsQueue`, `DynamoCompletionStore` and
 in-memory versions for unit tests. `vidpipe_aws.testing` is a pytest plugin with a moto server.
 """
 
+from vidpipe_aws.backoff import Jitter, backoff_delay
 from vidpipe_aws.bootstrap import AwsContext, MissingSettingError
 from vidpipe_aws.clients import AwsClients
 from vidpipe_aws.completions import SegmentCompletionStore
@@ -54,6 +55,7 @@ __all__ = [
     "Handler",
     "InvalidJobUpdateError",
     "InvalidObjectLocationError",
+    "Jitter",
     "JobStore",
     "MissingSettingError",
     "NotFoundError",
@@ -74,6 +76,7 @@ __all__ = [
     "NotifyingFailureRecorder",
     "Unparseable",
     "WebhookNotifier",
+    "backoff_delay",
     "bind_log_context",
     "configure_json_logging",
     "emit_metric",

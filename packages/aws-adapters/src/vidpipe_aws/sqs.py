@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import BotoCoreError, ClientError
 
 from vidpipe_aws._translate import translate_client_error
+from vidpipe_aws.backoff import backoff_delay
 from vidpipe_aws.errors import AwsAdapterError, NotFoundError, RetryableAwsError
 from vidpipe_aws.queue import SQS_MAX_BATCH, Queue, ReceivedMessage, clamp_visibility
 
@@ -29,6 +30,7 @@ SQS_MAX_WAIT_SECONDS = 20
 _STALE_RECEIPT_CODES = {"ReceiptHandleIsInvalid", "MessageNotInflight"}
 _BATCH_ATTEMPTS = 3
 _BATCH_RETRY_PAUSE_SECONDS = 0.2
+_BATCH_RETRY_MAX_PAUSE_SECONDS = 2.0
 
 
 class SqsQueue(Queue):
@@ -106,7 +108,14 @@ class SqsQueue(Queue):
         pending: dict[str, str] = {str(index): body for index, body in enumerate(bodies)}
         for attempt in range(_BATCH_ATTEMPTS):
             if attempt:
-                time.sleep(_BATCH_RETRY_PAUSE_SECONDS * 2 ** (attempt - 1))
+                time.sleep(
+                    backoff_delay(
+                        attempt,
+                        base_seconds=_BATCH_RETRY_PAUSE_SECONDS,
+                        max_seconds=_BATCH_RETRY_MAX_PAUSE_SECONDS,
+                        jitter="equal",
+                    )
+                )
             entries: list[SendMessageBatchRequestEntryTypeDef] = [
                 {"Id": entry_id, "MessageBody": body} for entry_id, body in pending.items()
             ]

@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import logging
 import queue
-import random
 import threading
 import time
 import urllib.error
 import urllib.request
 from typing import Any, Literal, Protocol
+
+from vidpipe_aws.backoff import backoff_delay
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +99,14 @@ class WebhookNotifier:
             if error is None:
                 return
             if attempt < self._attempts:
-                delay = min(self._backoff_max, self._backoff_base * 2 ** (attempt - 1))
-                time.sleep(random.uniform(delay / 2, delay))
+                # Equal jitter: the receiver is retried in place, never back to back.
+                delay = backoff_delay(
+                    attempt,
+                    base_seconds=self._backoff_base,
+                    max_seconds=self._backoff_max,
+                    jitter="equal",
+                )
+                time.sleep(delay)
         logger.error(
             "webhook for job %s (%s) dropped after %d attempts: %s",
             event["job_id"],

@@ -7,9 +7,10 @@ import threading
 import pytest
 from runner_support import PollingQueue, make_settings, running, wait_until
 
+from vidpipe_aws import backoff_delay
 from vidpipe_aws.errors import NotFoundError, RetryableAwsError
 from vidpipe_aws.queue import ReceivedMessage
-from vidpipe_aws.runner import BadInput, RetryLater, Runner, Unparseable, backoff_seconds
+from vidpipe_aws.runner import BadInput, RetryLater, Runner, Unparseable
 
 
 class RecordingFailures:
@@ -59,11 +60,14 @@ def test_a_failure_backs_the_message_off_by_its_receive_count(
     with running(runner):
         wait_until(lambda: bool(queue.visibility_changes))
 
-    expected = backoff_seconds(
-        3,
-        base_seconds=settings.backoff_base_seconds,
-        max_seconds=settings.backoff_max_seconds,
-        rand=random.Random(3).random,
+    expected = round(
+        backoff_delay(
+            3,
+            base_seconds=settings.backoff_base_seconds,
+            max_seconds=settings.backoff_max_seconds,
+            jitter="full",
+            rand=random.Random(3).random,
+        )
     )
     assert counts == [3]
     assert queue.visibility_changes == [(message_id, expected)]

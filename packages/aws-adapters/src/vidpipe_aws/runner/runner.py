@@ -17,10 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TypeAlias
 
+from vidpipe_aws.backoff import backoff_delay
 from vidpipe_aws.errors import ConditionFailedError, NotFoundError
 from vidpipe_aws.logs import bind_log_context, emit_metric, log_context
 from vidpipe_aws.queue import SQS_MAX_VISIBILITY_SECONDS, ReceivedMessage, clamp_visibility
-from vidpipe_aws.runner.backoff import backoff_seconds, retry_delay_seconds
 from vidpipe_aws.runner.health import HealthStatus
 from vidpipe_aws.runner.outcomes import BadInput, RetryLater, Unparseable
 
@@ -171,10 +171,12 @@ class Runner:
             )
         except Exception:
             receive_failures += 1
-            delay = retry_delay_seconds(
+            # Equal jitter: a receive that keeps failing is retried in place, and must not spin.
+            delay = backoff_delay(
                 receive_failures,
                 base_seconds=self._settings.backoff_base_seconds,
                 max_seconds=min(self._settings.backoff_max_seconds, _RECEIVE_RETRY_MAX_SECONDS),
+                jitter="equal",
                 rand=self._rand,
             )
             logger.exception(
@@ -289,11 +291,16 @@ class Runner:
         return "bad_input"
 
     def _backoff(self, message: ReceivedMessage) -> int:
-        return backoff_seconds(
-            message.receive_count,
-            base_seconds=self._settings.backoff_base_seconds,
-            max_seconds=self._settings.backoff_max_seconds,
-            rand=self._rand,
+        """Seconds to hide a failed message: full jitter spreads messages that failed together;
+        rounded, since SQS visibility is in whole seconds."""
+        return round(
+            backoff_delay(
+                message.receive_count,
+                base_seconds=self._settings.backoff_base_seconds,
+                max_seconds=self._settings.backoff_max_seconds,
+                jitter="full",
+                rand=self._rand,
+            )
         )
 
     def _settle(self, entry: _InFlight, *, visibility: int | None) -> None:
