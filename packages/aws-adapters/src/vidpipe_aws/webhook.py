@@ -1,4 +1,5 @@
-"""Job-status webhooks: POST `{job_id, status, result | error}` to CALLBACK_URL on each transition.
+"""Job-status webhooks: POST `{job_id, status, result | error}` to CALLBACK_URL on each transition,
+and the runner's failure recorder, which marks a job failed and sends its "failed" webhook.
 
 The target comes from configuration only, never from an upload's metadata, so an upload cannot
 make a worker send requests where it should not. Delivery happens on a background thread with
@@ -14,9 +15,14 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from vidpipe_aws.backoff import backoff_delay
+from vidpipe_aws.errors import ConditionFailedError, NotFoundError
+from vidpipe_aws.logs import bind_log_context
+
+if TYPE_CHECKING:
+    from vidpipe_aws.runner.outcomes import BadInput
 
 logger = logging.getLogger(__name__)
 
@@ -135,19 +141,40 @@ class WebhookNotifier:
 
 
 class FailureRecorder(Protocol):
+    """Marks a job failed; True when that changed it. The JobStore satisfies it."""
+
     def fail(self, job_id: str, stage: str, reason: str) -> bool: ...
 
 
 class NotifyingFailureRecorder:
-    """Records a failed job and, when that changed the job, sends the "failed" webhook.
+    """What becomes of a BadInput: the job is marked failed and, when that changed the job,
+    the "failed" webhook goes out.
 
-    The runner calls `fail` for BadInput; a job that was already final is left alone and
-    no second webhook goes out.
+    The runner calls `record` (see `vidpipe_aws.runner.JobFailureRecorder`); a handler that
+    has more than one failure to record calls `fail` for the others. A job that is missing or
+    already final is left alone and no second webhook goes out; any other error propagates,
+    so that the runner keeps the message and records the failure on a later receive.
     """
 
     def __init__(self, jobs: FailureRecorder, notifier: WebhookNotifier) -> None:
         self._jobs = jobs
         self._notifier = notifier
+
+    def record(self, bad: BadInput, *, default_stage: str) -> None:
+        stage = bad.stage or default_stage
+        recorded = False
+        if bad.job_id is not None:
+            bind_log_context(job_id=bad.job_id)
+            try:
+                recorded = self.fail(bad.job_id, stage, bad.reason)
+            except (NotFoundError, ConditionFailedError):
+                logger.warning("job record missing or already final; not marked failed")
+        logger.error(
+            "bad input, job failed at stage %s: %s",
+            stage,
+            bad.reason,
+            extra={"failed_stage": stage, "recorded": recorded},
+        )
 
     def fail(self, job_id: str, stage: str, reason: str) -> bool:
         changed = self._jobs.fail(job_id, stage, reason)
