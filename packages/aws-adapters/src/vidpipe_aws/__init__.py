@@ -1,4 +1,5 @@
-"""vidpipe_aws: AWS ports, their boto3 adapters and in-memory fakes, and the worker runner.
+"""vidpipe_aws: AWS ports, their boto3 adapters and in-memory fakes, the worker runner, and
+`serve`, the one way a worker process starts.
 
 Ports (`ObjectStorage`, `Queue`, `SegmentCompletionStore`, `JobStore`) are small ABCs whose
 base classes own the rules; `S3Storage`, `SqsQueue`, `DynamoCompletionStore` and
@@ -18,14 +19,17 @@ from vidpipe_aws.errors import (
     NotFoundError,
     RetryableAwsError,
 )
+from vidpipe_aws.faults import fault_point
 from vidpipe_aws.jobs import InvalidJobUpdateError, JobStore
+from vidpipe_aws.local_aws import EmbeddedAws, LocalAwsError
 from vidpipe_aws.logs import bind_log_context, configure_json_logging, emit_metric, log_context
 from vidpipe_aws.provision import ProvisionedStack, ensure_table, provision
-from vidpipe_aws.queue import Queue, ReceivedMessage
+from vidpipe_aws.queue import SQS_MAX_VISIBILITY_SECONDS, Queue, ReceivedMessage
 from vidpipe_aws.reassembly import ReassemblyTrigger
 from vidpipe_aws.runner import (
     BadInput,
     Handler,
+    JobFailureRecorder,
     RetryLater,
     Runner,
     RunnerSettings,
@@ -33,7 +37,7 @@ from vidpipe_aws.runner import (
     run_worker,
 )
 from vidpipe_aws.s3 import S3Storage
-from vidpipe_aws.settings import AwsSettings
+from vidpipe_aws.settings import AwsSettings, WorkerSettings
 from vidpipe_aws.sqs import SqsQueue
 from vidpipe_aws.storage import (
     InvalidObjectLocationError,
@@ -41,9 +45,12 @@ from vidpipe_aws.storage import (
     ObjectStorage,
     ObjectTooLargeError,
 )
-from vidpipe_aws.webhook import NotifyingFailureRecorder, WebhookNotifier
+from vidpipe_aws.webhook import NotifyingFailureRecorder, WebhookNotifier, WebhookStatus
+from vidpipe_aws.worker import WorkerContext, WorkerParts, serve
+from vidpipe_aws.worker_names import short_worker_name, worker_name
 
 __all__ = [
+    "SQS_MAX_VISIBILITY_SECONDS",
     "AwsAdapterError",
     "AwsClients",
     "AwsContext",
@@ -52,11 +59,14 @@ __all__ = [
     "ConditionFailedError",
     "DynamoCompletionStore",
     "DynamoJobStore",
+    "EmbeddedAws",
     "Handler",
     "InvalidJobUpdateError",
     "InvalidObjectLocationError",
     "Jitter",
+    "JobFailureRecorder",
     "JobStore",
+    "LocalAwsError",
     "MissingSettingError",
     "NotFoundError",
     "ObjectInfo",
@@ -76,12 +86,20 @@ __all__ = [
     "NotifyingFailureRecorder",
     "Unparseable",
     "WebhookNotifier",
+    "WebhookStatus",
+    "WorkerContext",
+    "WorkerParts",
+    "WorkerSettings",
     "backoff_delay",
     "bind_log_context",
     "configure_json_logging",
     "emit_metric",
     "ensure_table",
+    "fault_point",
     "log_context",
     "provision",
     "run_worker",
+    "serve",
+    "short_worker_name",
+    "worker_name",
 ]

@@ -88,7 +88,7 @@ class ChunkingHandler:
         self._detection_queue = detection_queue
         self._notifier = notifier
         self._clock = clock
-        self._limits = settings.limits()
+        self._limits = settings.ffmpeg_limits()
         # For the rare message with several records: the runner records the first BadInput,
         # the handler records the others itself.
         self._failures = NotifyingFailureRecorder(jobs, notifier)
