@@ -21,12 +21,12 @@ from vidpipe_aws import (
     BadInput,
     ConditionFailedError,
     NotFoundError,
+    NotifyingFailureRecorder,
+    bind_log_context,
     emit_metric,
+    fault_point,
     log_context,
 )
-from vidpipe_aws.faults import fault_point
-from vidpipe_aws.logs import bind_log_context
-from vidpipe_aws.webhook import NotifyingFailureRecorder
 from vidpipe_ffmpeg import InvalidMediaError, ProbeResult, SplitResult, probe, split, validate
 from vidpipe_types import (
     DetectionRequest,
@@ -47,9 +47,15 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from datetime import datetime
 
-    from vidpipe_aws import JobStore, ObjectInfo, ObjectStorage, Queue, ReassemblyTrigger
-    from vidpipe_aws.queue import ReceivedMessage
-    from vidpipe_aws.webhook import WebhookNotifier
+    from vidpipe_aws import (
+        JobStore,
+        ObjectInfo,
+        ObjectStorage,
+        Queue,
+        ReassemblyTrigger,
+        ReceivedMessage,
+        WebhookNotifier,
+    )
     from vidpipe_chunking.settings import ChunkingSettings
     from vidpipe_types import ObjectCreated
 
