@@ -19,7 +19,6 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,25 +46,25 @@ class CountingQueue(Queue):
     def url(self) -> str:
         return self._inner.url
 
-    def receive(
-        self, max_messages: int, wait_seconds: int, visibility_timeout: int | None = None
+    def _receive(
+        self, max_messages: int, wait_seconds: int, visibility_timeout: int | None
     ) -> list[ReceivedMessage]:
         return self._inner.receive(max_messages, wait_seconds, visibility_timeout)
 
-    def delete(self, receipt_handle: str) -> None:
+    def _delete(self, receipt_handle: str) -> None:
         self._inner.delete(receipt_handle)
         with self._lock:
             self._deleted += 1
             if self._deleted >= self._expected:
                 self.done.set()
 
-    def change_visibility(self, receipt_handle: str, timeout_seconds: int) -> None:
+    def _change_visibility(self, receipt_handle: str, timeout_seconds: int) -> None:
         self._inner.change_visibility(receipt_handle, timeout_seconds)
 
-    def send(self, body: str, delay_seconds: int = 0) -> str:
+    def _send(self, body: str, delay_seconds: int) -> str:
         return self._inner.send(body, delay_seconds)
 
-    def send_batch(self, bodies: Sequence[str]) -> None:
+    def _send_chunk(self, bodies: list[str]) -> None:
         self._inner.send_batch(bodies)
 
 

@@ -78,6 +78,8 @@ class WorkerService(Construct):
         env = {
             **environment,
             aws_env("region"): Aws.REGION,
+            # The entrypoint's default too; set here so that the task definition shows it.
+            runner_env("worker_name"): spec.name,
             runner_env("visibility_timeout_seconds"): str(
                 work_queue.spec.visibility_timeout_seconds
             ),

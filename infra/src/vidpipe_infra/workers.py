@@ -7,8 +7,9 @@ builders in ``vidpipe_types.keys``, so that a change of key layout changes the p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from vidpipe_aws import short_worker_name, worker_name
 from vidpipe_types.ids import derive_job_id
 from vidpipe_types.keys import (
     INPUT_PREFIX,
@@ -47,25 +48,31 @@ class ObjectAccess:
 
 @dataclass(frozen=True)
 class WorkerSpec:
-    """One deployable worker: ``name`` is its package folder, image repository and service."""
+    """One deployable worker, named after the queue it consumes (``vidpipe_aws.worker_name``).
 
-    name: str
+    ``name`` (``chunking-worker``) is its package folder, image repository, service, task
+    family and log group: the same name its entrypoint logs and measures under.
+    """
+
     module: str
     queue: Worker
+    name: str = field(init=False)
     reads: tuple[ObjectAccess, ...] = ()
     writes: tuple[ObjectAccess, ...] = ()
     table_reads: tuple[TableRole, ...] = ()
     table_writes: tuple[TableRole, ...] = ()
     sends: tuple[Worker, ...] = ()
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", worker_name(self.queue))
+
     @property
     def short_name(self) -> str:
         """``chunking`` for ``chunking-worker``: construct ids and log stream prefixes."""
-        return self.name.removesuffix("-worker")
+        return short_worker_name(self.queue)
 
 
 CHUNKING = WorkerSpec(
-    name="chunking-worker",
     module="vidpipe_chunking",
     queue=Worker.CHUNKING,
     reads=(ObjectAccess("input", UPLOADS),),
@@ -76,7 +83,6 @@ CHUNKING = WorkerSpec(
     sends=(Worker.REASSEMBLY, Worker.DETECTION),
 )
 VIDEO = WorkerSpec(
-    name="video-worker",
     module="vidpipe_video",
     queue=Worker.VIDEO,
     # It checks for an existing output segment (HEAD needs s3:GetObject) before processing.
@@ -86,7 +92,6 @@ VIDEO = WorkerSpec(
     sends=(Worker.REASSEMBLY,),
 )
 MEDIA = WorkerSpec(
-    name="media-worker",
     module="vidpipe_media",
     queue=Worker.REASSEMBLY,
     reads=(ObjectAccess("output", OUTPUT_SEGMENTS),),
@@ -97,7 +102,6 @@ MEDIA = WorkerSpec(
     sends=(Worker.REASSEMBLY,),
 )
 DETECTION = WorkerSpec(
-    name="detection-worker",
     module="vidpipe_detection",
     queue=Worker.DETECTION,
     reads=(ObjectAccess("input", UPLOADS),),

@@ -16,8 +16,12 @@ from vidpipe_api.events import job_events
 from vidpipe_api.jobs_service import JobsService
 from vidpipe_api.models import CreateJobRequest, CreateJobResponse, JobListResponse, JobResponse
 from vidpipe_api.views import MAX_FRAMES_PAGE, job_response, job_summary
-from vidpipe_aws.errors import AwsAdapterError, RetryableAwsError
-from vidpipe_aws.jobs import MAX_TENANT_PAGE, InvalidCursorError
+from vidpipe_aws import (
+    MAX_TENANT_PAGE,
+    AwsAdapterError,
+    InvalidCursorError,
+    RetryableAwsError,
+)
 from vidpipe_types.job import JobStatus
 
 if TYPE_CHECKING:

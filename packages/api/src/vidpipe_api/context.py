@@ -6,8 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from vidpipe_aws.jobs import utc_now
-from vidpipe_aws.url_fetch import FetchPolicy, resolve_host
+from vidpipe_aws import FetchPolicy, resolve_host, utc_now
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -22,8 +22,7 @@ from vidpipe_api.errors import (
     Unprocessable,
 )
 from vidpipe_api.models import VIDEO_CONTENT_TYPES, CreateJobRequest, JobOptionsRequest, UploadForm
-from vidpipe_aws.errors import AwsAdapterError
-from vidpipe_aws.url_fetch import RefusedUrlError, check_url
+from vidpipe_aws import AwsAdapterError, RefusedUrlError, check_url
 from vidpipe_types.ids import JOB_ID_METADATA_KEY, is_valid_job_id
 from vidpipe_types.job import DetectionOptions, Job, JobOptions, JobStatus
 from vidpipe_types.keys import INPUT_PREFIX, job_output_prefix, job_segments_prefix

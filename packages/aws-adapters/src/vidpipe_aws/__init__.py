@@ -1,4 +1,5 @@
-"""vidpipe_aws: AWS ports, their boto3 adapters and in-memory fakes, and the worker runner.
+"""vidpipe_aws: AWS ports, their boto3 adapters and in-memory fakes, the worker runner, and
+`serve`, the one way a worker process starts.
 
 Ports (`ObjectStorage`, `Queue`, `SegmentCompletionStore`, `JobStore`) are small ABCs whose
 base classes own the rules; `S3Storage`, `SqsQueue`, `DynamoCompletionStore` and
@@ -6,9 +7,12 @@ base classes own the rules; `S3Storage`, `SqsQueue`, `DynamoCompletionStore` and
 in-memory versions for unit tests. `vidpipe_aws.testing` is a pytest plugin with a moto server.
 """
 
+from vidpipe_aws.api_keys import ApiKeyStore
+from vidpipe_aws.backoff import Jitter, backoff_delay
 from vidpipe_aws.bootstrap import AwsContext, MissingSettingError
 from vidpipe_aws.clients import AwsClients
 from vidpipe_aws.completions import SegmentCompletionStore
+from vidpipe_aws.dynamo_api_keys import DynamoApiKeyStore
 from vidpipe_aws.dynamo_completions import DynamoCompletionStore
 from vidpipe_aws.dynamo_jobs import DynamoJobStore
 from vidpipe_aws.errors import (
@@ -17,14 +21,24 @@ from vidpipe_aws.errors import (
     NotFoundError,
     RetryableAwsError,
 )
-from vidpipe_aws.jobs import InvalidJobUpdateError, JobStore
+from vidpipe_aws.faults import fault_point
+from vidpipe_aws.jobs import (
+    MAX_TENANT_PAGE,
+    CancelOutcome,
+    InvalidCursorError,
+    InvalidJobUpdateError,
+    JobStore,
+    utc_now,
+)
+from vidpipe_aws.local_aws import EmbeddedAws, LocalAwsError
 from vidpipe_aws.logs import bind_log_context, configure_json_logging, emit_metric, log_context
 from vidpipe_aws.provision import ProvisionedStack, ensure_table, provision
-from vidpipe_aws.queue import Queue, ReceivedMessage
+from vidpipe_aws.queue import SQS_MAX_VISIBILITY_SECONDS, Queue, ReceivedMessage
 from vidpipe_aws.reassembly import ReassemblyTrigger
 from vidpipe_aws.runner import (
     BadInput,
     Handler,
+    JobFailureRecorder,
     RetryLater,
     Runner,
     RunnerSettings,
@@ -32,64 +46,16 @@ from vidpipe_aws.runner import (
     run_worker,
 )
 from vidpipe_aws.s3 import S3Storage
-from vidpipe_aws.settings import AwsSettings
+from vidpipe_aws.settings import AwsSettings, WorkerSettings
 from vidpipe_aws.sqs import SqsQueue
 from vidpipe_aws.storage import (
     InvalidObjectLocationError,
     ObjectInfo,
     ObjectStorage,
     ObjectTooLargeError,
+    PresignedPost,
 )
-from vidpipe_aws.webhook import NotifyingFailureRecorder, WebhookNotifier
-
-__all__ = [
-    "AwsAdapterError",
-    "AwsClients",
-    "AwsContext",
-    "AwsSettings",
-    "BadInput",
-    "ConditionFailedError",
-    "DynamoCompletionStore",
-    "DynamoJobStore",
-    "Handler",
-    "InvalidJobUpdateError",
-    "InvalidObjectLocationError",
-    "JobStore",
-    "MissingSettingError",
-    "NotFoundError",
-    "ObjectInfo",
-    "ObjectStorage",
-    "ObjectTooLargeError",
-    "ProvisionedStack",
-    "Queue",
-    "ReassemblyTrigger",
-    "ReceivedMessage",
-    "RetryLater",
-    "RetryableAwsError",
-    "Runner",
-    "RunnerSettings",
-    "S3Storage",
-    "SegmentCompletionStore",
-    "SqsQueue",
-    "NotifyingFailureRecorder",
-    "Unparseable",
-    "WebhookNotifier",
-    "bind_log_context",
-    "configure_json_logging",
-    "emit_metric",
-    "ensure_table",
-    "log_context",
-    "provision",
-    "run_worker",
-]
-
-# The HTTP API's additions: API keys, presigned uploads, cancel/delete/tenant listing, and the
-# safe URL fetcher that a URL import runs.
-from vidpipe_aws.api_keys import ApiKeyStore  # noqa: E402
-from vidpipe_aws.dynamo_api_keys import DynamoApiKeyStore  # noqa: E402
-from vidpipe_aws.jobs import CancelOutcome, InvalidCursorError  # noqa: E402
-from vidpipe_aws.storage import PresignedPost  # noqa: E402
-from vidpipe_aws.url_fetch import (  # noqa: E402
+from vidpipe_aws.url_fetch import (
     FetchFailedError,
     FetchPolicy,
     FetchResult,
@@ -100,24 +66,83 @@ from vidpipe_aws.url_fetch import (  # noqa: E402
     UrlFetchError,
     check_url,
     fetch_to_file,
+    resolve_host,
 )
-from vidpipe_aws.url_import import import_url  # noqa: E402
+from vidpipe_aws.url_import import import_url
+from vidpipe_aws.webhook import NotifyingFailureRecorder, WebhookNotifier, WebhookStatus
+from vidpipe_aws.worker import WorkerContext, WorkerParts, serve
+from vidpipe_aws.worker_names import short_worker_name, worker_name
 
-__all__ += [
+__all__ = [
     "ApiKeyStore",
+    "AwsAdapterError",
+    "AwsClients",
+    "AwsContext",
+    "AwsSettings",
+    "BadInput",
     "CancelOutcome",
+    "ConditionFailedError",
     "DynamoApiKeyStore",
+    "DynamoCompletionStore",
+    "DynamoJobStore",
+    "EmbeddedAws",
     "FetchFailedError",
     "FetchPolicy",
     "FetchResult",
     "FetchTimeoutError",
+    "Handler",
     "InvalidCursorError",
+    "InvalidJobUpdateError",
+    "InvalidObjectLocationError",
+    "Jitter",
+    "JobFailureRecorder",
+    "JobStore",
+    "LocalAwsError",
+    "MAX_TENANT_PAGE",
+    "MissingSettingError",
+    "NotFoundError",
+    "NotifyingFailureRecorder",
+    "ObjectInfo",
+    "ObjectStorage",
+    "ObjectTooLargeError",
     "PresignedPost",
+    "ProvisionedStack",
+    "Queue",
+    "ReassemblyTrigger",
+    "ReceivedMessage",
     "RefusedUrlError",
+    "RetryLater",
+    "RetryableAwsError",
+    "S3Storage",
+    "Runner",
+    "RunnerSettings",
+    "SQS_MAX_VISIBILITY_SECONDS",
+    "SegmentCompletionStore",
     "SourceTooLargeError",
+    "SqsQueue",
     "TooManyRedirectsError",
+    "Unparseable",
     "UrlFetchError",
+    "WebhookNotifier",
+    "WebhookStatus",
+    "WorkerContext",
+    "WorkerParts",
+    "WorkerSettings",
+    "backoff_delay",
+    "bind_log_context",
     "check_url",
+    "configure_json_logging",
+    "emit_metric",
+    "ensure_table",
+    "fault_point",
     "fetch_to_file",
     "import_url",
+    "log_context",
+    "provision",
+    "resolve_host",
+    "run_worker",
+    "serve",
+    "short_worker_name",
+    "utc_now",
+    "worker_name",
 ]

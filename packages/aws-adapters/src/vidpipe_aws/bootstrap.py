@@ -1,7 +1,7 @@
-"""What every worker entrypoint builds from settings: adapters wired to injected clients.
+"""The adapters of one worker process, wired to one set of clients built from settings.
 
-A worker's `__main__` reads its settings once, builds an `AwsContext`, hands the pieces it
-needs to its handler and calls `run_worker`. Nothing here runs at import time.
+`vidpipe_aws.serve` builds an `AwsContext` for each worker entrypoint and hands it to the
+worker's handler factory. Nothing here runs at import time.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from vidpipe_aws.errors import AwsAdapterError
 from vidpipe_aws.reassembly import ReassemblyTrigger
 from vidpipe_aws.s3 import S3Storage
 from vidpipe_aws.sqs import SqsQueue
+from vidpipe_types.topology import Worker
 
 if TYPE_CHECKING:
     from vidpipe_aws.settings import AwsSettings
@@ -51,8 +52,15 @@ class AwsContext:
 
     @cached_property
     def trigger(self) -> ReassemblyTrigger:
-        queue = self.queue(self.settings.reassembly_queue_url, "REASSEMBLY_QUEUE_URL")
-        return ReassemblyTrigger(self.jobs, self.completions, queue)
+        return ReassemblyTrigger(self.jobs, self.completions, self.queue_of(Worker.REASSEMBLY))
+
+    def queue_of(self, queue: Worker) -> SqsQueue:
+        """The queue `queue` at the URL its setting gives; MissingSettingError when unset."""
+        return self.queue(self.settings.queue_url(queue), self.settings.queue_url_setting(queue))
+
+    def optional_queue_of(self, queue: Worker) -> SqsQueue | None:
+        """The queue `queue`, or None when its URL setting is unset (an optional feature)."""
+        return self.queue_of(queue) if self.settings.queue_url(queue) else None
 
     def queue(self, url: str | None, setting_name: str) -> SqsQueue:
         """The queue at `url`; `setting_name` is named in the error when it is unset."""

@@ -20,7 +20,7 @@ from vidpipe_aws.api_keys import ApiKeyStore
 from vidpipe_aws.completions import SegmentCompletionStore
 from vidpipe_aws.errors import NotFoundError
 from vidpipe_aws.jobs import JobStore, utc_now
-from vidpipe_aws.queue import Queue, ReceivedMessage, clamp_visibility
+from vidpipe_aws.queue import Queue, ReceivedMessage
 from vidpipe_aws.storage import ObjectInfo, ObjectStorage
 from vidpipe_types.timestamps import format_utc
 
@@ -65,8 +65,8 @@ class InMemoryQueue(Queue):
     def url(self) -> str:
         return f"memory://{self.name}"
 
-    def receive(
-        self, max_messages: int, wait_seconds: int, visibility_timeout: int | None = None
+    def _receive(
+        self, max_messages: int, wait_seconds: int, visibility_timeout: int | None
     ) -> list[ReceivedMessage]:
         # wait_seconds is ignored: a fake never blocks, tests drive the loop themselves.
         timeout = (
@@ -103,22 +103,25 @@ class InMemoryQueue(Queue):
             self.dead_letter.send(stored.body)
         return True
 
-    def delete(self, receipt_handle: str) -> None:
+    def _delete(self, receipt_handle: str) -> None:
         with self._lock:
             stored = self._find(receipt_handle)
             if stored is not None:
                 del self._messages[stored.message_id]
                 self.deleted.append(stored.message_id)
 
-    def change_visibility(self, receipt_handle: str, timeout_seconds: int) -> None:
+    def _change_visibility(self, receipt_handle: str, timeout_seconds: int) -> None:
         with self._lock:
             stored = self._find(receipt_handle)
             if stored is None:
-                raise NotFoundError(f"receipt handle {receipt_handle!r} is not current")
-            stored.visible_at = self.clock() + clamp_visibility(timeout_seconds)
+                raise NotFoundError(
+                    f"change visibility on {self.url}: receipt handle {receipt_handle!r} is "
+                    "not current"
+                )
+            stored.visible_at = self.clock() + timeout_seconds
             self.visibility_changes.append((stored.message_id, timeout_seconds))
 
-    def send(self, body: str, delay_seconds: int = 0) -> str:
+    def _send(self, body: str, delay_seconds: int) -> str:
         with self._lock:
             message_id = f"{self.name}-{next(self._ids)}"
             self._messages[message_id] = _StoredMessage(

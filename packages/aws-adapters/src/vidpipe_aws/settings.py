@@ -1,9 +1,20 @@
-"""Settings read once at a worker's entrypoint, from the environment names users expect."""
+"""Settings read once at a worker's entrypoint, from the environment names users expect.
+
+`AwsSettings` says where vidpipe's AWS resources are; `WorkerSettings` is the base of every
+worker's own settings (scratch space, webhook, ffmpeg limits). Environment variable names
+are part of every deployment: never rename one.
+"""
 
 from __future__ import annotations
 
-from pydantic import Field
+from pathlib import Path
+
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from vidpipe_types.topology import Worker
+
+_GIB = 1024**3
 
 
 class AwsSettings(BaseSettings):
@@ -19,7 +30,60 @@ class AwsSettings(BaseSettings):
     segment_completions_table: str = Field(
         default="vidpipe-segment-completions", validation_alias="SEGMENT_COMPLETIONS_TABLE_NAME"
     )
+    # One `<worker>_queue_url` per `vidpipe_types.Worker`: `queue_url(worker)` relies on it.
     chunking_queue_url: str | None = Field(default=None, validation_alias="CHUNKING_QUEUE_URL")
     video_queue_url: str | None = Field(default=None, validation_alias="VIDEO_QUEUE_URL")
     reassembly_queue_url: str | None = Field(default=None, validation_alias="REASSEMBLY_QUEUE_URL")
     detection_queue_url: str | None = Field(default=None, validation_alias="DETECTION_QUEUE_URL")
+
+    def queue_url(self, queue: Worker) -> str | None:
+        """The URL of `queue` (None: unset)."""
+        url: str | None = getattr(self, _queue_url_field(queue))
+        return url or None
+
+    @classmethod
+    def queue_url_setting(cls, queue: Worker) -> str:
+        """The environment variable of `queue`'s URL: CHUNKING_QUEUE_URL, VIDEO_QUEUE_URL..."""
+        alias = cls.model_fields[_queue_url_field(queue)].validation_alias
+        assert isinstance(alias, str)
+        return alias
+
+
+def _queue_url_field(queue: Worker) -> str:
+    return f"{Worker(queue).value}_queue_url"
+
+
+class WorkerSettings(BaseSettings):
+    """What every worker's own settings share; each worker's settings class derives from it.
+
+    A worker whose ffmpeg runs need another default timeout re-declares that field only.
+    Every optional setting (one whose default is None) treats a blank value as unset.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    work_dir: Path | None = Field(default=None, validation_alias="WORK_DIR")
+    callback_url: str | None = Field(default=None, validation_alias="CALLBACK_URL")
+    ffmpeg_timeout_seconds: float = Field(
+        default=600.0, gt=0, validation_alias="FFMPEG_TIMEOUT_SECONDS"
+    )
+    # Without an address-space limit one hostile upload could make an ffmpeg run take all of
+    # the task's memory.
+    ffmpeg_memory_bytes: int = Field(default=4 * _GIB, gt=0, validation_alias="FFMPEG_MEMORY_BYTES")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object, info: ValidationInfo) -> object:
+        # An empty variable (`CALLBACK_URL=` in a compose file or a task definition) means
+        # "not set", for every setting that may be unset.
+        if not (isinstance(value, str) and not value.strip()) or info.field_name is None:
+            return value
+        field = cls.model_fields.get(info.field_name)
+        return None if field is not None and field.default is None else value
+
+    @field_validator("callback_url")
+    @classmethod
+    def _http_callback(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"CALLBACK_URL must be an http(s) URL, got {value!r}")
+        return value

@@ -1,6 +1,7 @@
 """Job-status webhooks: POST `{event, job_id, status, result | error, metadata}` to CALLBACK_URL
 on each transition (`event` is the `vidpipe_types.webhooks.WebhookEvent` name, `job.completed`;
-`metadata` the job's user metadata, when it has any).
+`metadata` the job's user metadata, when it has any), and the runner's failure recorder, which
+marks a job failed and sends its "failed" webhook.
 
 The target comes from configuration only, never from an upload's metadata, so an upload cannot
 make a worker send requests where it should not. Delivery happens on a background thread with
@@ -12,17 +13,21 @@ from __future__ import annotations
 import json
 import logging
 import queue
-import random
 import threading
 import time
 import urllib.error
 import urllib.request
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from vidpipe_aws.backoff import backoff_delay
+from vidpipe_aws.errors import ConditionFailedError, NotFoundError
+from vidpipe_aws.logs import bind_log_context
 from vidpipe_types.webhooks import webhook_event_for
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from vidpipe_aws.runner.outcomes import BadInput
 
 logger = logging.getLogger(__name__)
 
@@ -111,8 +116,14 @@ class WebhookNotifier:
             if error is None:
                 return
             if attempt < self._attempts:
-                delay = min(self._backoff_max, self._backoff_base * 2 ** (attempt - 1))
-                time.sleep(random.uniform(delay / 2, delay))
+                # Equal jitter: the receiver is retried in place, never back to back.
+                delay = backoff_delay(
+                    attempt,
+                    base_seconds=self._backoff_base,
+                    max_seconds=self._backoff_max,
+                    jitter="equal",
+                )
+                time.sleep(delay)
         logger.error(
             "webhook for job %s (%s) dropped after %d attempts: %s",
             event["job_id"],
@@ -141,19 +152,40 @@ class WebhookNotifier:
 
 
 class FailureRecorder(Protocol):
+    """Marks a job failed; True when that changed it. The JobStore satisfies it."""
+
     def fail(self, job_id: str, stage: str, reason: str) -> bool: ...
 
 
 class NotifyingFailureRecorder:
-    """Records a failed job and, when that changed the job, sends the "failed" webhook.
+    """What becomes of a BadInput: the job is marked failed and, when that changed the job,
+    the "failed" webhook goes out.
 
-    The runner calls `fail` for BadInput; a job that was already final is left alone and
-    no second webhook goes out.
+    The runner calls `record` (see `vidpipe_aws.runner.JobFailureRecorder`); a handler that
+    has more than one failure to record calls `fail` for the others. A job that is missing or
+    already final is left alone and no second webhook goes out; any other error propagates,
+    so that the runner keeps the message and records the failure on a later receive.
     """
 
     def __init__(self, jobs: FailureRecorder, notifier: WebhookNotifier) -> None:
         self._jobs = jobs
         self._notifier = notifier
+
+    def record(self, bad: BadInput, *, default_stage: str) -> None:
+        stage = bad.stage or default_stage
+        recorded = False
+        if bad.job_id is not None:
+            bind_log_context(job_id=bad.job_id)
+            try:
+                recorded = self.fail(bad.job_id, stage, bad.reason)
+            except (NotFoundError, ConditionFailedError):
+                logger.warning("job record missing or already final; not marked failed")
+        logger.error(
+            "bad input, job failed at stage %s: %s",
+            stage,
+            bad.reason,
+            extra={"failed_stage": stage, "recorded": recorded},
+        )
 
     def fail(self, job_id: str, stage: str, reason: str) -> bool:
         changed = self._jobs.fail(job_id, stage, reason)

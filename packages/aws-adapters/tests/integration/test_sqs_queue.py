@@ -7,6 +7,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from vidpipe_aws.clients import AwsClients
 from vidpipe_aws.errors import AwsAdapterError, NotFoundError, RetryableAwsError
@@ -142,11 +143,35 @@ def test_entries_rejected_as_our_fault_raise_without_a_retry(
     assert client.batch_sizes == [10]
 
 
-def test_a_missing_queue_is_not_found(aws_clients: AwsClients, queue: SqsQueue) -> None:
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda q: q.receive(1, 0),
+        lambda q: q.send("job"),
+        lambda q: q.send_batch(["a", "b"]),
+        lambda q: q.change_visibility("no-such-handle", 10),
+    ],
+    ids=["receive", "send", "send_batch", "change_visibility"],
+)
+def test_a_missing_queue_is_not_found_and_says_what_to_check(
+    aws_clients: AwsClients, queue: SqsQueue, call: Any
+) -> None:
     missing = SqsQueue(aws_clients.sqs, queue.url.rsplit("/", 1)[0] + "/no-such-queue")
 
-    with pytest.raises(NotFoundError):
-        missing.receive(1, 0)
+    with pytest.raises(NotFoundError) as raised:
+        call(missing)
+
+    assert missing.url in str(raised.value)
+    assert "QUEUE_URL" in str(raised.value)
+    assert isinstance(raised.value.__cause__, ClientError)  # botocore's stays the cause only
+
+
+def test_a_refused_request_is_our_error_and_says_a_retry_will_not_help(queue: SqsQueue) -> None:
+    with pytest.raises(AwsAdapterError, match="will not help") as raised:
+        queue.send("x" * (1024 * 1024 + 1))  # over SQS's size limit
+
+    assert not isinstance(raised.value, ClientError)
+    assert queue.url in str(raised.value)
 
 
 def test_an_unreachable_endpoint_is_retryable() -> None:
@@ -159,5 +184,5 @@ def test_an_unreachable_endpoint_is_retryable() -> None:
     )
     queue = SqsQueue(client, "http://127.0.0.1/123456789012/nowhere")
 
-    with pytest.raises(RetryableAwsError):
+    with pytest.raises(RetryableAwsError, match="AWS_ENDPOINT_URL"):
         queue.receive(1, 0)

@@ -7,9 +7,10 @@ import threading
 import pytest
 from runner_support import PollingQueue, make_settings, running, wait_until
 
+from vidpipe_aws import NotifyingFailureRecorder, WebhookNotifier, backoff_delay
 from vidpipe_aws.errors import NotFoundError, RetryableAwsError
 from vidpipe_aws.queue import ReceivedMessage
-from vidpipe_aws.runner import BadInput, RetryLater, Runner, Unparseable, backoff_seconds
+from vidpipe_aws.runner import BadInput, RetryLater, Runner, Unparseable
 
 
 class RecordingFailures:
@@ -22,6 +23,11 @@ class RecordingFailures:
         if self.error is not None:
             raise self.error
         return True
+
+
+def recorder(jobs: RecordingFailures) -> NotifyingFailureRecorder:
+    """The recorder every worker's entrypoint gives the runner, over a recording job store."""
+    return NotifyingFailureRecorder(jobs, WebhookNotifier(None))
 
 
 def test_a_handler_that_returns_gets_its_message_deleted() -> None:
@@ -59,11 +65,14 @@ def test_a_failure_backs_the_message_off_by_its_receive_count(
     with running(runner):
         wait_until(lambda: bool(queue.visibility_changes))
 
-    expected = backoff_seconds(
-        3,
-        base_seconds=settings.backoff_base_seconds,
-        max_seconds=settings.backoff_max_seconds,
-        rand=random.Random(3).random,
+    expected = round(
+        backoff_delay(
+            3,
+            base_seconds=settings.backoff_base_seconds,
+            max_seconds=settings.backoff_max_seconds,
+            jitter="full",
+            rand=random.Random(3).random,
+        )
     )
     assert counts == [3]
     assert queue.visibility_changes == [(message_id, expected)]
@@ -95,7 +104,7 @@ def test_bad_input_marks_the_job_failed_and_deletes_the_message(
     def handler(message: ReceivedMessage) -> None:
         raise BadInput("not a video: no video stream found", job_id="j1")
 
-    with running(Runner(queue, handler, make_settings(), failures=failures)):
+    with running(Runner(queue, handler, make_settings(), failures=recorder(failures))):
         wait_until(lambda: len(queue) == 0)
 
     assert failures.calls == [("j1", "test-worker", "not a video: no video stream found")]
@@ -112,7 +121,7 @@ def test_bad_input_names_its_own_stage_when_given() -> None:
     def handler(message: ReceivedMessage) -> None:
         raise BadInput("segment missing", job_id="j1", stage="reassembly")
 
-    with running(Runner(queue, handler, make_settings(), failures=failures)):
+    with running(Runner(queue, handler, make_settings(), failures=recorder(failures))):
         wait_until(lambda: len(queue) == 0)
 
     assert failures.calls == [("j1", "reassembly", "segment missing")]
@@ -126,7 +135,7 @@ def test_bad_input_is_retried_when_recording_the_failure_fails_transiently() -> 
     def handler(message: ReceivedMessage) -> None:
         raise BadInput("bad", job_id="j1")
 
-    runner = Runner(queue, handler, make_settings(), failures=failures, rand=lambda: 0.5)
+    runner = Runner(queue, handler, make_settings(), failures=recorder(failures), rand=lambda: 0.5)
     with running(runner):
         wait_until(lambda: bool(queue.visibility_changes))
 
@@ -142,10 +151,27 @@ def test_bad_input_for_a_job_that_does_not_exist_is_still_deleted() -> None:
     def handler(message: ReceivedMessage) -> None:
         raise BadInput("bad", job_id="j1")
 
-    with running(Runner(queue, handler, make_settings(), failures=failures)):
+    with running(Runner(queue, handler, make_settings(), failures=recorder(failures))):
         wait_until(lambda: len(queue) == 0)
 
     assert failures.calls == [("j1", "test-worker", "bad")]
+
+
+def test_bad_input_without_a_job_is_logged_and_deleted(caplog: pytest.LogCaptureFixture) -> None:
+    queue = PollingQueue()
+    message_id = queue.send("job")
+    failures = RecordingFailures()
+
+    def handler(message: ReceivedMessage) -> None:
+        raise BadInput("no job id in the upload's metadata", job_id=None)
+
+    with running(Runner(queue, handler, make_settings(), failures=recorder(failures))):
+        wait_until(lambda: len(queue) == 0)
+
+    assert failures.calls == []
+    assert queue.deleted == [message_id]
+    (line,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "no job id" in line.getMessage()
 
 
 def test_unparseable_messages_are_logged_and_deleted(caplog: pytest.LogCaptureFixture) -> None:

@@ -1,13 +1,21 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from vidpipe_aws.webhook import NotifyingFailureRecorder, WebhookNotifier
+from vidpipe_aws import (
+    BadInput,
+    ConditionFailedError,
+    NotFoundError,
+    NotifyingFailureRecorder,
+    RetryableAwsError,
+    WebhookNotifier,
+)
 
 
 class _Receiver:
@@ -138,3 +146,43 @@ def test_cancelled_webhook_names_its_event_and_carries_user_metadata(
         },
         {"event": "job.cancelled", "job_id": "j4", "status": "cancelled"},
     ]
+
+
+class _MissingJobs:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def fail(self, job_id: str, stage: str, reason: str) -> bool:
+        raise self.error
+
+
+def test_recording_bad_input_marks_the_job_failed_at_the_default_stage() -> None:
+    jobs = _Jobs(changes=True)
+
+    NotifyingFailureRecorder(jobs, WebhookNotifier(None)).record(
+        BadInput("no video stream", job_id="j1"), default_stage="chunking-worker"
+    )
+
+    assert jobs.calls == [("j1", "chunking-worker", "no video stream")]
+
+
+def test_recording_bad_input_for_a_missing_or_final_job_is_only_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    for error in (NotFoundError("job j1"), ConditionFailedError("job j1 is final")):
+        recorder = NotifyingFailureRecorder(_MissingJobs(error), WebhookNotifier(None))
+        recorder.record(BadInput("bad", job_id="j1", stage="reassembly"), default_stage="x")
+
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 2 and "not marked failed" in warnings[0].getMessage()
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert [r.__dict__["failed_stage"] for r in errors] == ["reassembly", "reassembly"]
+
+
+def test_a_failure_that_could_not_be_recorded_propagates_for_the_runner_to_retry() -> None:
+    recorder = NotifyingFailureRecorder(
+        _MissingJobs(RetryableAwsError("jobs table: throttled")), WebhookNotifier(None)
+    )
+
+    with pytest.raises(RetryableAwsError):
+        recorder.record(BadInput("bad", job_id="j1"), default_stage="video-worker")

@@ -21,12 +21,12 @@ from vidpipe_aws import (
     BadInput,
     ConditionFailedError,
     NotFoundError,
+    NotifyingFailureRecorder,
+    bind_log_context,
     emit_metric,
+    fault_point,
     log_context,
 )
-from vidpipe_aws.faults import fault_point
-from vidpipe_aws.logs import bind_log_context
-from vidpipe_aws.webhook import NotifyingFailureRecorder
 from vidpipe_chunking.splitter import FfmpegSplitter
 from vidpipe_ffmpeg import InvalidMediaError
 from vidpipe_types import (
@@ -48,9 +48,15 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from datetime import datetime
 
-    from vidpipe_aws import JobStore, ObjectInfo, ObjectStorage, Queue, ReassemblyTrigger
-    from vidpipe_aws.queue import ReceivedMessage
-    from vidpipe_aws.webhook import WebhookNotifier
+    from vidpipe_aws import (
+        JobStore,
+        ObjectInfo,
+        ObjectStorage,
+        Queue,
+        ReassemblyTrigger,
+        ReceivedMessage,
+        WebhookNotifier,
+    )
     from vidpipe_chunking.settings import ChunkingSettings
     from vidpipe_chunking.splitter import Splitter
     from vidpipe_ffmpeg import ProbeResult, SplitResult
@@ -93,7 +99,7 @@ class ChunkingHandler:
         self._detection_queue = detection_queue
         self._notifier = notifier
         self._clock = clock
-        self._splitter = splitter or FfmpegSplitter(settings.limits())
+        self._splitter = splitter or FfmpegSplitter(settings.ffmpeg_limits())
         # For the rare message with several records: the runner records the first BadInput,
         # the handler records the others itself.
         self._failures = NotifyingFailureRecorder(jobs, notifier)

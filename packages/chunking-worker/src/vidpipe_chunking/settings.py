@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from vidpipe_aws import WorkerSettings
 from vidpipe_ffmpeg import ResourceLimits
 from vidpipe_types import MAX_SEGMENTS, Mode, mode_choices, parse_mode
 
@@ -17,10 +16,11 @@ _GIB = 1024**3
 SplitStrategySetting = Literal["auto", "copy", "reencode"]
 
 
-class ChunkingSettings(BaseSettings):
-    """What the chunking-worker accepts and how it splits (every variable is in the README)."""
+class ChunkingSettings(WorkerSettings):
+    """What the chunking-worker accepts and how it splits (every variable is in the README).
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    WORK_DIR, CALLBACK_URL and FFMPEG_MEMORY_BYTES come from `vidpipe_aws.WorkerSettings`.
+    """
 
     default_mode: Mode = Field(default=Mode.PASSTHROUGH, validation_alias="MODEL")
     segment_seconds: float = Field(default=10.0, gt=0, validation_alias="SEGMENT_SECONDS")
@@ -36,9 +36,6 @@ class ChunkingSettings(BaseSettings):
     ffmpeg_timeout_seconds: float = Field(
         default=3600.0, gt=0, validation_alias="FFMPEG_TIMEOUT_SECONDS"
     )
-    ffmpeg_memory_bytes: int = Field(default=4 * _GIB, gt=0, validation_alias="FFMPEG_MEMORY_BYTES")
-    work_dir: Path | None = Field(default=None, validation_alias="WORK_DIR")
-    callback_url: str | None = Field(default=None, validation_alias="CALLBACK_URL")
 
     @field_validator("default_mode", mode="before")
     @classmethod
@@ -55,12 +52,6 @@ class ChunkingSettings(BaseSettings):
     def _lower_strategy(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("callback_url", "work_dir", mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value: object) -> object:
-        # An empty variable (`CALLBACK_URL=` in a compose file) means "not set".
-        return None if isinstance(value, str) and not value.strip() else value
-
     @model_validator(mode="after")
     def _segments_fit_keys(self) -> ChunkingSettings:
         # Cuts land on keyframes between T/2 and 3T/2 apart, so the longest accepted upload
@@ -74,7 +65,7 @@ class ChunkingSettings(BaseSettings):
             )
         return self
 
-    def limits(self) -> ResourceLimits:
+    def ffmpeg_limits(self) -> ResourceLimits:
         """The limits every ffmpeg/ffprobe run of this worker gets."""
         return ResourceLimits(
             timeout_seconds=self.ffmpeg_timeout_seconds, memory_bytes=self.ffmpeg_memory_bytes

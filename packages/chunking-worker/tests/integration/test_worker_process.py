@@ -68,6 +68,6 @@ def test_the_worker_chunks_a_good_upload_fails_a_bad_one_and_stops_on_sigterm(
     assert bad.status is JobStatus.FAILED and bad.error is not None
     assert bad.error.stage == "chunking"
     assert bad.error.reason.startswith("not a video file ffmpeg can read"), bad.error
-    assert '"worker": "chunking"' in output
+    assert '"worker": "chunking-worker"' in output
     for queue in (stack.queue(Worker.CHUNKING), stack.dlq(Worker.CHUNKING)):
         assert queue.receive(10, wait_seconds=0) == []

@@ -42,7 +42,7 @@ def test_defaults() -> None:
     assert (settings.max_width, settings.max_height) == (7680, 4320)
     assert settings.work_dir is None
     assert settings.callback_url is None
-    assert settings.limits().timeout_seconds == 3600
+    assert settings.ffmpeg_limits().timeout_seconds == 3600
 
 
 def test_every_setting_is_read_from_its_environment_name(
@@ -74,7 +74,7 @@ def test_every_setting_is_read_from_its_environment_name(
     assert (settings.max_width, settings.max_height) == (1920, 1080)
     assert settings.work_dir == tmp_path
     assert settings.callback_url == "http://127.0.0.1:9/hook"
-    limits = settings.limits()
+    limits = settings.ffmpeg_limits()
     assert (limits.timeout_seconds, limits.memory_bytes) == (30, 1024**3)
 
 

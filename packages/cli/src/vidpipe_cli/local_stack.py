@@ -34,8 +34,16 @@ from typing import TYPE_CHECKING, TypeAlias
 
 import boto3
 
-from vidpipe_aws import AwsClients, AwsSettings, ProvisionedStack, provision
-from vidpipe_aws.local_aws import EmbeddedAws, LocalAwsError
+from vidpipe_aws import (
+    AwsClients,
+    AwsSettings,
+    EmbeddedAws,
+    LocalAwsError,
+    ProvisionedStack,
+    provision,
+    short_worker_name,
+    worker_name,
+)
 from vidpipe_cli._launch_env import LAUNCHER_MODULE, PARENT_PID_VARIABLE
 from vidpipe_cli.errors import LocalStackError, WorkerExitedError
 from vidpipe_cli.target import Target
@@ -76,6 +84,10 @@ LAUNCHER_PATH = Path(__file__).with_name("_launch.py")
 class WorkerSpec:
     """A worker: its short name, the module `python -m` runs, and the queue it consumes.
 
+    The short name (`chunking`) names its processes and log files; the worker's one name
+    (`chunking-worker`, from the queue: `vidpipe_aws.worker_name`) is its WORKER_NAME, so its
+    logs and metrics read the same as on AWS, whichever process of it wrote them.
+
     `python` is the interpreter of another environment to run it with (e.g. one holding a
     model plugin and torch; None: this CLI's own), and `env` what its processes get on top of
     the stack's environment (before the stack's `worker_env`).
@@ -87,6 +99,10 @@ class WorkerSpec:
     python: Path | None = None
     env: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def worker_name(self) -> str:
+        return worker_name(self.queue)
+
     def argv(self) -> list[str]:
         """The command line of one process of this worker, started through the launcher."""
         if self.python is None:
@@ -96,9 +112,13 @@ class WorkerSpec:
         return [str(self.python), str(LAUNCHER_PATH), self.module]
 
 
-CHUNKING_WORKER = WorkerSpec("chunking", "vidpipe_chunking", Worker.CHUNKING)
-VIDEO_WORKER = WorkerSpec("video", "vidpipe_video", Worker.VIDEO)
-MEDIA_WORKER = WorkerSpec("media", "vidpipe_media", Worker.REASSEMBLY)
+def _spec(module: str, queue: Worker) -> WorkerSpec:
+    return WorkerSpec(short_worker_name(queue), module, queue)
+
+
+CHUNKING_WORKER = _spec("vidpipe_chunking", Worker.CHUNKING)
+VIDEO_WORKER = _spec("vidpipe_video", Worker.VIDEO)
+MEDIA_WORKER = _spec("vidpipe_media", Worker.REASSEMBLY)
 #: The workers of the segment pipeline, in the order a job meets them.
 PIPELINE_WORKERS: tuple[WorkerSpec, ...] = (CHUNKING_WORKER, VIDEO_WORKER, MEDIA_WORKER)
 
@@ -357,7 +377,7 @@ class LocalStack:
         """Start one more process of `spec` (named `video`, `video-2`, ...)."""
         same = sum(1 for w in self.workers if w.spec == spec)
         name = spec.name if same == 0 else f"{spec.name}-{same + 1}"
-        env = {**self.worker_env(name), **dict(spec.env), **self._worker_env}
+        env = {**self.worker_env(spec), **dict(spec.env), **self._worker_env}
         check_health = env.get("HEALTH_PORT") != "-1"
         worker = WorkerProcess(spec, name, env, self._sinks(name), check_health=check_health)
         self.workers.append(worker)
@@ -423,12 +443,15 @@ class LocalStack:
             **self.stack.env(),
         }
 
-    def worker_env(self, name: str) -> dict[str, str]:
+    def worker_env(self, spec: WorkerSpec) -> dict[str, str]:
+        """The environment of each of `spec`'s processes (before `spec.env` and `worker_env`)."""
         env = {
             **os.environ,
             **LOCAL_RUNNER_ENV,
             **self.client_env(),
-            "WORKER_NAME": f"{name}-worker",
+            # Set even though it is the entrypoint's default: one exported in the caller's
+            # shell must not rename the worker.
+            "WORKER_NAME": spec.worker_name,
             PARENT_PID_VARIABLE: str(os.getpid()),
             **self._worker_env,
         }

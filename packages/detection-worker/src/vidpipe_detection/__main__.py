@@ -1,51 +1,39 @@
 """`python -m vidpipe_detection` (or `vidpipe-detection-worker`): run the detection-worker.
 
-Settings are read here, once: DetectionSettings, AwsSettings and RunnerSettings from the
-environment (see the README). DETECTION_QUEUE_URL is required. The models load (with
-/health/ready answering 503) before the first message is taken; a model that fails to load stops
-the process.
+`vidpipe_aws.serve` reads the settings once (DetectionSettings, AwsSettings, RunnerSettings;
+see the README) and runs the handler built here. DETECTION_QUEUE_URL is required. The models
+load (with /health/ready answering 503) before the first message is taken; a model that fails
+to load stops the process.
 """
 
 from __future__ import annotations
 
-from vidpipe_aws import AwsContext, AwsSettings, RunnerSettings, run_worker
-from vidpipe_aws.webhook import NotifyingFailureRecorder, WebhookNotifier
+from vidpipe_aws import WorkerContext, WorkerParts, serve
 from vidpipe_detection.build import build_detector
 from vidpipe_detection.handler import DetectionHandler
 from vidpipe_detection.settings import DetectionSettings
+from vidpipe_types import Worker
 
-WORKER_NAME = "detection-worker"
+#: The queue this worker consumes, which also gives its name (`vidpipe_aws.worker_name`).
+QUEUE = Worker.DETECTION
+
+
+def build(worker: WorkerContext[DetectionSettings]) -> WorkerParts:
+    settings, aws = worker.settings, worker.aws
+    detector = build_detector(settings)
+    handler = DetectionHandler(
+        storage=aws.storage,
+        jobs=aws.jobs,
+        detector=detector,
+        settings=settings,
+        output_bucket=worker.aws_settings.output_bucket,
+        input_bucket=worker.aws_settings.input_bucket,
+    )
+    return WorkerParts(handler, ready=lambda: detector.ready, warm_up=detector.load)
 
 
 def main() -> int:
-    settings = DetectionSettings()
-    aws = AwsSettings()
-    runner = RunnerSettings()
-    if "worker_name" not in runner.model_fields_set:
-        runner = runner.model_copy(update={"worker_name": WORKER_NAME})
-    ctx = AwsContext.from_settings(aws)
-    queue = ctx.queue(aws.detection_queue_url, "DETECTION_QUEUE_URL")
-    detector = build_detector(settings)
-    notifier = WebhookNotifier(settings.callback_url)
-    handler = DetectionHandler(
-        storage=ctx.storage,
-        jobs=ctx.jobs,
-        detector=detector,
-        settings=settings,
-        output_bucket=aws.output_bucket,
-        input_bucket=aws.input_bucket,
-    )
-    try:
-        return run_worker(
-            queue,
-            handler,
-            runner,
-            failures=NotifyingFailureRecorder(ctx.jobs, notifier),
-            ready=lambda: detector.ready,
-            warm_up=detector.load,
-        )
-    finally:
-        notifier.flush()
+    return serve(QUEUE, DetectionSettings, build)
 
 
 if __name__ == "__main__":

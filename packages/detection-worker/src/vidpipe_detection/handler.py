@@ -17,8 +17,15 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from vidpipe_aws import BadInput, NotFoundError, RetryLater, Unparseable, emit_metric, log_context
-from vidpipe_aws.logs import bind_log_context
+from vidpipe_aws import (
+    BadInput,
+    NotFoundError,
+    RetryLater,
+    Unparseable,
+    bind_log_context,
+    emit_metric,
+    log_context,
+)
 from vidpipe_detection.detector import RunOptions
 from vidpipe_detection.errors import UnreadableVideoError
 from vidpipe_types import (

@@ -1,7 +1,9 @@
 """The detection-worker's own settings, read once at the entrypoint (or by `vidpipe detect`).
 
 Where the buckets, tables and queues are comes from `vidpipe_aws.AwsSettings`; how messages are
-polled and how many jobs run at once (MAX_CONCURRENT_JOBS) from `vidpipe_aws.RunnerSettings`.
+polled and how many jobs run at once (MAX_CONCURRENT_JOBS) from `vidpipe_aws.RunnerSettings`;
+WORK_DIR, CALLBACK_URL and FFMPEG_MEMORY_BYTES from `vidpipe_aws.WorkerSettings`, the base of
+these (which also reads every blank optional setting, `YOLO_MODEL_PATH=` say, as unset).
 """
 
 from __future__ import annotations
@@ -9,19 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from vidpipe_aws import WorkerSettings
 from vidpipe_ffmpeg import ResourceLimits
-
-_GIB = 1024**3
 
 #: The face backend used when FACE_BACKEND is unset: YOLO when weights are configured.
 DEFAULT_FACE_BACKEND = "mediapipe"
 
 
-class DetectionSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
-
+class DetectionSettings(WorkerSettings):
     face_backend: str | None = Field(default=None, validation_alias="FACE_BACKEND")
     face_confidence_threshold: float = Field(
         default=0.5, ge=0, le=1, validation_alias="FACE_CONFIDENCE_THRESHOLD"
@@ -40,18 +38,10 @@ class DetectionSettings(BaseSettings):
     # spin-wait, so more of them on shared cores slow every job down (tenfold, measured).
     torch_threads: int = Field(default=1, ge=1, validation_alias="TORCH_THREADS")
     preview: bool = Field(default=True, validation_alias="DETECTION_PREVIEW")
-    work_dir: Path | None = Field(default=None, validation_alias="WORK_DIR")
+    # Decoding a long upload frame by frame takes longer than the shared default allows.
     ffmpeg_timeout_seconds: float = Field(
         default=1800.0, gt=0, validation_alias="FFMPEG_TIMEOUT_SECONDS"
     )
-    ffmpeg_memory_bytes: int = Field(default=4 * _GIB, gt=0, validation_alias="FFMPEG_MEMORY_BYTES")
-    callback_url: str | None = Field(default=None, validation_alias="CALLBACK_URL")
-
-    @field_validator("face_backend", "yolo_model_path", "work_dir", "callback_url", mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value: object) -> object:
-        # An empty variable (`YOLO_MODEL_PATH=` in a compose file) means "not set".
-        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("face_backend")
     @classmethod

@@ -17,9 +17,11 @@ from vidpipe_aws import (
     AwsContext,
     AwsSettings,
     BadInput,
+    NotifyingFailureRecorder,
     ProvisionedStack,
     Runner,
     RunnerSettings,
+    WebhookNotifier,
     provision,
 )
 from vidpipe_detection import STAGE, DetectionHandler, DetectionSettings, Detector
@@ -65,7 +67,8 @@ def handler(ctx: AwsContext, detector: Detector) -> DetectionHandler:
 def runner(ctx: AwsContext, handler: DetectionHandler) -> Iterator[Runner]:
     queue = ctx.queue(ctx.settings.detection_queue_url, "DETECTION_QUEUE_URL")
     settings = RunnerSettings(WAIT_TIME_SECONDS=1, HEALTH_PORT=-1, MAX_CONCURRENT_JOBS=1)
-    runner = Runner(queue, handler, settings, failures=ctx.jobs, worker_name="detection-worker")
+    failures = NotifyingFailureRecorder(ctx.jobs, WebhookNotifier(None))
+    runner = Runner(queue, handler, settings, failures=failures, worker_name="detection-worker")
     thread = threading.Thread(target=runner.run, daemon=True)
     thread.start()
     yield runner

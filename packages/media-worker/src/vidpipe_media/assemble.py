@@ -12,8 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from vidpipe_aws.errors import NotFoundError
-from vidpipe_aws.logs import emit_metric
+from vidpipe_aws import NotFoundError, emit_metric
 from vidpipe_ffmpeg import FfmpegFailedError, InvalidMediaError
 from vidpipe_media.errors import BadSegmentError, SegmentsIncompleteError
 from vidpipe_types import parse_s3_uri
@@ -22,8 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
-    from vidpipe_aws.completions import SegmentCompletionStore
-    from vidpipe_aws.storage import ObjectStorage
+    from vidpipe_aws import ObjectStorage, SegmentCompletionStore
     from vidpipe_ffmpeg import ProbeResult
     from vidpipe_media.tools import MediaTools
     from vidpipe_types import SegmentCompletion

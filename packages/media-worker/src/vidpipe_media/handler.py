@@ -18,10 +18,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import ValidationError
 
-from vidpipe_aws.faults import fault_point
-from vidpipe_aws.logs import bind_log_context, log_context
-from vidpipe_aws.queue import SQS_MAX_VISIBILITY_SECONDS
-from vidpipe_aws.runner.outcomes import BadInput, RetryLater, Unparseable
+from vidpipe_aws import (
+    SQS_MAX_VISIBILITY_SECONDS,
+    BadInput,
+    RetryLater,
+    Unparseable,
+    bind_log_context,
+    fault_point,
+    log_context,
+)
 from vidpipe_media.assemble import (
     JoinedVideo,
     completions_in_order,
@@ -47,11 +52,13 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
     from datetime import datetime
 
-    from vidpipe_aws.completions import SegmentCompletionStore
-    from vidpipe_aws.jobs import JobStore
-    from vidpipe_aws.queue import ReceivedMessage
-    from vidpipe_aws.storage import ObjectStorage
-    from vidpipe_aws.webhook import WebhookStatus
+    from vidpipe_aws import (
+        JobStore,
+        ObjectStorage,
+        ReceivedMessage,
+        SegmentCompletionStore,
+        WebhookStatus,
+    )
     from vidpipe_media.analysis import Analyzer
     from vidpipe_media.settings import MediaSettings
     from vidpipe_media.tools import MediaTools

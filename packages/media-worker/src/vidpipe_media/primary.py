@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from vidpipe_types import build_frame_scores_key, parse_frame_key
 
 if TYPE_CHECKING:
-    from vidpipe_aws.storage import ObjectStorage
+    from vidpipe_aws import ObjectStorage
 
 logger = logging.getLogger(__name__)
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from vidpipe_aws import WorkerSettings
 from vidpipe_ffmpeg import ResourceLimits
 from vidpipe_types import AnalysisDepth
 
@@ -19,26 +18,15 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
 
 
-class MediaSettings(BaseSettings):
-    """Reassembly lease, sweeper, scratch space, webhook, ffmpeg limits and the analysis stage."""
-
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+class MediaSettings(WorkerSettings):
+    """Reassembly lease, sweeper and the analysis stage; scratch space, webhook and ffmpeg
+    limits come from `vidpipe_aws.WorkerSettings`."""
 
     lease_seconds: float = Field(default=900.0, gt=0, validation_alias="REASSEMBLY_LEASE_SECONDS")
     sweep_interval_seconds: float = Field(
         default=60.0, ge=0, validation_alias="SWEEP_INTERVAL_SECONDS"
     )
     sweep_stale_seconds: float = Field(default=300.0, ge=0, validation_alias="SWEEP_STALE_SECONDS")
-    work_dir: Path | None = Field(default=None, validation_alias="WORK_DIR")
-    callback_url: str | None = Field(default=None, validation_alias="CALLBACK_URL")
-    ffmpeg_timeout_seconds: float = Field(
-        default=600.0, gt=0, validation_alias="FFMPEG_TIMEOUT_SECONDS"
-    )
-    # Without an address-space limit one hostile upload's segments could make the concat or
-    # the thumbnail take all of the task's memory.
-    ffmpeg_memory_bytes: int = Field(
-        default=4 * 1024**3, gt=0, validation_alias="FFMPEG_MEMORY_BYTES"
-    )
     # Optional analysis stage (the job's `analyze` option): Gemini through google-genai.
     gemini_api_key: SecretStr | None = Field(default=None, validation_alias="GEMINI_API_KEY")
     gemini_base_url: str | None = Field(default=None, validation_alias="GEMINI_BASE_URL")
@@ -78,17 +66,10 @@ class MediaSettings(BaseSettings):
         return default_worker_id() if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
-    def _check(self) -> MediaSettings:
-        if self.callback_url == "":
-            self.callback_url = None
-        if self.gemini_base_url == "":
-            self.gemini_base_url = None
+    def _empty_key_is_unset(self) -> MediaSettings:
+        # A key given in code as SecretStr("") is as unset as `GEMINI_API_KEY=`.
         if self.gemini_api_key is not None and not self.gemini_api_key.get_secret_value():
             self.gemini_api_key = None
-        if self.callback_url is not None and not self.callback_url.startswith(
-            ("http://", "https://")
-        ):
-            raise ValueError(f"CALLBACK_URL must be an http(s) URL, got {self.callback_url!r}")
         return self
 
     @property

@@ -18,15 +18,14 @@ import threading
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from vidpipe_aws.errors import AwsAdapterError
+from vidpipe_aws import AwsAdapterError
 from vidpipe_types import JobStatus, utc_now
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
-    from vidpipe_aws.jobs import JobStore
-    from vidpipe_aws.reassembly import ReassemblyTrigger
+    from vidpipe_aws import JobStore, ReassemblyTrigger
     from vidpipe_media.settings import MediaSettings
     from vidpipe_types import Job
 

@@ -10,7 +10,7 @@ from analysis_support import PRODUCT, SUMMARY, Sleeps, analysis_settings, stub_a
 from gemini_stub import GeminiStub, error_reply, json_reply, text_reply
 
 from vidpipe_media import MediaSettings
-from vidpipe_media.analysis import backoff_delay, build_client, sample_frames, sample_times
+from vidpipe_media.analysis import build_client, sample_frames, sample_times
 from vidpipe_media.errors import AnalysisError
 from vidpipe_types import Analysis, AnalysisDepth, ProductAnalysis, SummaryAnalysis
 
@@ -188,7 +188,6 @@ def test_sample_frames_are_jpegs_spread_over_the_video(bikes_path: Path) -> None
     assert [f.label for f in frames] == ["00:01", "00:05", "00:08"]
 
 
-def test_sample_times_and_backoff() -> None:
+def test_sample_times() -> None:
     assert sample_times(10.0, 2) == [2.5, 7.5]
     assert sample_times(0.0, 4) == []
-    assert [backoff_delay(n, 2.0, 30.0) for n in range(1, 7)] == [2, 4, 8, 16, 30, 30]

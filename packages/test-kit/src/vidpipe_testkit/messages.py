@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from urllib.parse import quote_plus
 
-from vidpipe_aws.queue import ReceivedMessage
+from vidpipe_aws import ReceivedMessage
 
 #: The message S3 sends once when a notification rule is created (no Records): not an upload.
 S3_TEST_EVENT_BODY = json.dumps(

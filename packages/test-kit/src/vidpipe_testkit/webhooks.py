@@ -7,12 +7,13 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
-from vidpipe_aws.webhook import WebhookNotifier
+from vidpipe_aws import WebhookNotifier
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from types import TracebackType
 
-    from vidpipe_aws.webhook import WebhookStatus
+    from vidpipe_aws import WebhookStatus
 
 
 class RecordingNotifier(WebhookNotifier):
@@ -33,8 +34,13 @@ class RecordingNotifier(WebhookNotifier):
         *,
         result: dict[str, Any] | None = None,
         error: dict[str, Any] | None = None,
+        metadata: Mapping[str, str] | None = None,
     ) -> None:
-        self.sent.append({"job_id": job_id, "status": status, "result": result, "error": error})
+        event: dict[str, Any] = {"job_id": job_id, "status": status, "result": result}
+        event["error"] = error
+        if metadata:
+            event["metadata"] = dict(metadata)
+        self.sent.append(event)
 
     @property
     def statuses(self) -> list[str]:

@@ -14,9 +14,15 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vidpipe_aws import BadInput, NotFoundError, RetryLater, emit_metric, log_context
-from vidpipe_aws.faults import fault_point
-from vidpipe_aws.logs import bind_log_context
+from vidpipe_aws import (
+    BadInput,
+    NotFoundError,
+    RetryLater,
+    bind_log_context,
+    emit_metric,
+    fault_point,
+    log_context,
+)
 from vidpipe_ffmpeg import InvalidMediaError
 from vidpipe_types import (
     JobStatus,

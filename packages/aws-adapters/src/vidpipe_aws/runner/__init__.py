@@ -1,6 +1,5 @@
 """The worker runner: a worker is a handler; the runner owns polling, retries and shutdown."""
 
-from vidpipe_aws.runner.backoff import backoff_seconds, retry_delay_seconds
 from vidpipe_aws.runner.entrypoint import run_worker
 from vidpipe_aws.runner.health import HealthServer, HealthStatus
 from vidpipe_aws.runner.outcomes import BadInput, HandlerSignal, RetryLater, Unparseable
@@ -18,7 +17,5 @@ __all__ = [
     "Runner",
     "RunnerSettings",
     "Unparseable",
-    "backoff_seconds",
-    "retry_delay_seconds",
     "run_worker",
 ]

@@ -17,10 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TypeAlias
 
-from vidpipe_aws.errors import ConditionFailedError, NotFoundError
-from vidpipe_aws.logs import bind_log_context, emit_metric, log_context
+from vidpipe_aws.backoff import backoff_delay
+from vidpipe_aws.errors import NotFoundError
+from vidpipe_aws.logs import emit_metric, log_context
 from vidpipe_aws.queue import SQS_MAX_VISIBILITY_SECONDS, ReceivedMessage, clamp_visibility
-from vidpipe_aws.runner.backoff import backoff_seconds, retry_delay_seconds
 from vidpipe_aws.runner.health import HealthStatus
 from vidpipe_aws.runner.outcomes import BadInput, RetryLater, Unparseable
 
@@ -41,9 +41,14 @@ _RECEIVE_RETRY_MAX_SECONDS = 60.0
 
 
 class JobFailureRecorder(Protocol):
-    """Where BadInput is recorded; the JobStore satisfies it."""
+    """Records a BadInput on its job (`vidpipe_aws.NotifyingFailureRecorder` in every worker).
 
-    def fail(self, job_id: str, stage: str, reason: str) -> bool: ...
+    `default_stage` is the worker's name, for a BadInput that names no stage. Returning means
+    recorded, or nothing left to record (the runner deletes the message); raising means try
+    again later (the runner backs the message off, so that the failure is not lost).
+    """
+
+    def record(self, bad: BadInput, *, default_stage: str) -> None: ...
 
 
 @dataclass(eq=False)
@@ -171,10 +176,12 @@ class Runner:
             )
         except Exception:
             receive_failures += 1
-            delay = retry_delay_seconds(
+            # Equal jitter: a receive that keeps failing is retried in place, and must not spin.
+            delay = backoff_delay(
                 receive_failures,
                 base_seconds=self._settings.backoff_base_seconds,
                 max_seconds=min(self._settings.backoff_max_seconds, _RECEIVE_RETRY_MAX_SECONDS),
+                jitter="equal",
                 rand=self._rand,
             )
             logger.exception(
@@ -246,7 +253,7 @@ class Runner:
             self._settle(entry, visibility=delay)
             return "retry"
         except BadInput as bad:
-            return self._fail_job(entry, bad)
+            return self._on_bad_input(entry, bad)
         except Unparseable as unparseable:
             logger.error(
                 "unparseable message dropped: %s",
@@ -263,37 +270,33 @@ class Runner:
         self._settle(entry, visibility=None)
         return "success"
 
-    def _fail_job(self, entry: _InFlight, bad: BadInput) -> str:
-        stage = bad.stage or self._worker_name
-        recorded = False
-        if bad.job_id is not None:
-            bind_log_context(job_id=bad.job_id)
-            if self._failures is not None:
-                try:
-                    recorded = self._failures.fail(bad.job_id, stage, bad.reason)
-                except (NotFoundError, ConditionFailedError):
-                    logger.warning("job record missing or already final; not marked failed")
-                except Exception:
-                    # Deleting now would lose the failure; the message comes back to record it.
-                    delay = self._backoff(entry.message)
-                    logger.exception("could not record the job's failure; retrying in %d s", delay)
-                    self._settle(entry, visibility=delay)
-                    return "error"
-        logger.error(
-            "bad input, job failed at stage %s: %s",
-            stage,
-            bad.reason,
-            extra={"failed_stage": stage, "recorded": recorded},
-        )
+    def _on_bad_input(self, entry: _InFlight, bad: BadInput) -> str:
+        """Delete the message once its failure is recorded; back it off when recording fails."""
+        if self._failures is None:
+            logger.error("bad input, no failure recorder: the job is left as it is: %s", bad.reason)
+        else:
+            try:
+                self._failures.record(bad, default_stage=self._worker_name)
+            except Exception:
+                # Deleting now would lose the failure; the message comes back to record it.
+                delay = self._backoff(entry.message)
+                logger.exception("could not record the job's failure; retrying in %d s", delay)
+                self._settle(entry, visibility=delay)
+                return "error"
         self._settle(entry, visibility=None)
         return "bad_input"
 
     def _backoff(self, message: ReceivedMessage) -> int:
-        return backoff_seconds(
-            message.receive_count,
-            base_seconds=self._settings.backoff_base_seconds,
-            max_seconds=self._settings.backoff_max_seconds,
-            rand=self._rand,
+        """Seconds to hide a failed message: full jitter spreads messages that failed together;
+        rounded, since SQS visibility is in whole seconds."""
+        return round(
+            backoff_delay(
+                message.receive_count,
+                base_seconds=self._settings.backoff_base_seconds,
+                max_seconds=self._settings.backoff_max_seconds,
+                jitter="full",
+                rand=self._rand,
+            )
         )
 
     def _settle(self, entry: _InFlight, *, visibility: int | None) -> None:

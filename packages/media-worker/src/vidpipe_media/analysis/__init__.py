@@ -8,7 +8,6 @@ returns a result validated against the profile's schema from vidpipe_types.
 from vidpipe_media.analysis.analyzer import (
     AnalysisOutcome,
     Analyzer,
-    backoff_delay,
     is_transient,
     parse_result,
 )
@@ -22,7 +21,6 @@ __all__ = [
     "Analyzer",
     "Profile",
     "SampledFrame",
-    "backoff_delay",
     "build_client",
     "describe_media",
     "is_transient",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from google.genai import errors, types
 from pydantic import ValidationError
 
+from vidpipe_aws import backoff_delay
 from vidpipe_ffmpeg import FfmpegError
 from vidpipe_media.analysis.frames import describe_media, sample_frames
 from vidpipe_media.analysis.profiles import PROFILES
@@ -58,12 +59,6 @@ def is_transient(exc: BaseException) -> bool:
     return any(cls.__name__ == "TransportError" for cls in type(exc).__mro__) or isinstance(
         exc, (ConnectionError, TimeoutError)
     )
-
-
-def backoff_delay(attempt: int, base: float, cap: float) -> float:
-    """Seconds to wait after failed attempt ``attempt`` (1-based): base, 2*base, 4*base...,
-    never more than ``cap``."""
-    return float(min(cap, base * 2 ** (attempt - 1)))
 
 
 class Analyzer:
@@ -209,10 +204,13 @@ class Analyzer:
                         f"{what} failed after {attempts} attempt(s): {_describe(exc)}",
                         retryable=True,
                     ) from exc
+                # No jitter: one job's calls in one process, nothing to spread; the pauses
+                # stay what ANALYSIS_BACKOFF_SECONDS promises (base, 2*base, ... up to the cap).
                 delay = backoff_delay(
                     attempt,
-                    self._settings.analysis_backoff_seconds,
-                    self._settings.analysis_backoff_max_seconds,
+                    base_seconds=self._settings.analysis_backoff_seconds,
+                    max_seconds=self._settings.analysis_backoff_max_seconds,
+                    jitter="none",
                 )
                 logger.warning(
                     "%s: attempt %d of %d failed (%s); retrying in %.1f s",
