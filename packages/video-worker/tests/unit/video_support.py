@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote_plus
 
 from vidpipe_aws import ReassemblyTrigger, ReceivedMessage
 from vidpipe_aws.fakes import (
@@ -15,6 +13,7 @@ from vidpipe_aws.fakes import (
     InMemoryQueue,
     InMemorySegmentCompletionStore,
 )
+from vidpipe_testkit import received_message, s3_event_body
 from vidpipe_types import Job, JobOptions, JobStatus, Mode, ReassemblyPayload, build_segment_key
 from vidpipe_video import ModelRegistry, SegmentContext, SegmentModel, VideoHandler, VideoSettings
 
@@ -24,27 +23,12 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 def event_body(*keys: str, bucket: str = INPUT_BUCKET) -> str:
-    """An S3 notification with one ObjectCreated:Put record per key (keys URL-encoded)."""
-    records = [
-        {
-            "eventVersion": "2.1",
-            "eventSource": "aws:s3",
-            "eventName": "ObjectCreated:Put",
-            "eventTime": "2026-11-20T12:00:00.000Z",
-            "s3": {
-                "bucket": {"name": bucket},
-                "object": {"key": quote_plus(key), "size": 1, "eTag": '"abc"'},
-            },
-        }
-        for key in keys
-    ]
-    return json.dumps({"Records": records})
+    """An S3 notification with one ObjectCreated:Put record per key, from the input bucket."""
+    return s3_event_body(bucket, *keys)
 
 
 def message(body: str, receive_count: int = 1) -> ReceivedMessage:
-    return ReceivedMessage(
-        message_id="m-1", receipt_handle="r-1", body=body, receive_count=receive_count
-    )
+    return received_message(body, receive_count=receive_count)
 
 
 class CountingModel(SegmentModel):
