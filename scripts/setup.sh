@@ -17,6 +17,17 @@ if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null
 fi
 
+# The web console's browser tests drive Debian's chromium (Playwright cannot fetch its own here).
+if ! command -v chromium >/dev/null; then
+    log "installing chromium (apt-get)"
+    sudo=()
+    if [[ $(id -u) -ne 0 ]]; then
+        sudo=(sudo)
+    fi
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+
 if ! command -v npm >/dev/null; then
     log "Node.js 20 or newer (with npm) is needed: see https://nodejs.org"
     exit 1

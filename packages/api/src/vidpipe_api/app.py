@@ -11,6 +11,7 @@ from fastapi import FastAPI, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from vidpipe_api.auth import Tenant
+from vidpipe_api.console import mount_console
 from vidpipe_api.errors import ApiError, Unauthorized
 from vidpipe_api.events import job_events
 from vidpipe_api.jobs_service import JobsService
@@ -124,6 +125,7 @@ def create_app(context: "ApiContext") -> FastAPI:
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
 
+    mount_console(app)
     return app
 
 

@@ -200,6 +200,7 @@ class JobSummary(BaseModel):
     created_at: datetime
     updated_at: datetime
     metadata: dict[str, str]
+    mode: Mode | None = None
 
 
 class JobListResponse(BaseModel):

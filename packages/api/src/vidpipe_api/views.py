@@ -42,6 +42,7 @@ def job_summary(job: Job) -> JobSummary:
         created_at=job.created_at,
         updated_at=job.updated_at,
         metadata=job.user_metadata,
+        mode=job.options.mode,
     )
 
 

@@ -34,7 +34,11 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_s3.literals import EventType
-    from mypy_boto3_s3.type_defs import FilterRuleTypeDef, QueueConfigurationTypeDef
+    from mypy_boto3_s3.type_defs import (
+        CORSRuleTypeDef,
+        FilterRuleTypeDef,
+        QueueConfigurationTypeDef,
+    )
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.literals import QueueAttributeNameType
 
@@ -113,6 +117,7 @@ def provision(
     try:
         for bucket in (names.input_bucket, names.output_bucket):
             ensure_bucket(clients.s3, bucket)
+        configure_browser_cors(clients.s3, names)
         stack = ProvisionedStack(names=names)
         for spec in queues:
             dlq_url, url = ensure_queue(clients.sqs, names, spec)
@@ -124,6 +129,42 @@ def provision(
     except (ClientError, BotoCoreError) as exc:
         raise translate_client_error(exc, f"provision stack {names.prefix!r}") from exc
     return stack
+
+
+#: What a browser (the API's web console) needs from the buckets, from any origin: POST of a
+#: presigned upload form to the input bucket (with upload progress, so after a preflight), GET of
+#: presigned outputs from the output bucket (detections.json, analysis.json read by scripts).
+#: A deployment narrows AllowedOrigins to the console's own origin (infra/).
+BROWSER_CORS: dict[str, list[CORSRuleTypeDef]] = {
+    "input": [
+        {
+            "AllowedMethods": ["POST"],
+            "AllowedOrigins": ["*"],
+            "AllowedHeaders": ["*"],
+            "ExposeHeaders": ["ETag", "Location"],
+            "MaxAgeSeconds": 3000,
+        }
+    ],
+    "output": [
+        {
+            "AllowedMethods": ["GET", "HEAD"],
+            "AllowedOrigins": ["*"],
+            "AllowedHeaders": ["*"],
+            "ExposeHeaders": ["ETag", "Content-Length", "Content-Type"],
+            "MaxAgeSeconds": 3000,
+        }
+    ],
+}
+
+
+def configure_browser_cors(s3: S3Client, names: StackNames) -> None:
+    """Let browsers upload through presigned forms and read presigned outputs (real S3 and
+    LocalStack enforce CORS; moto's server answers any origin)."""
+    for role, bucket in (("input", names.input_bucket), ("output", names.output_bucket)):
+        s3.put_bucket_cors(
+            Bucket=bucket,
+            CORSConfiguration={"CORSRules": BROWSER_CORS[role]},
+        )
 
 
 def ensure_bucket(s3: S3Client, bucket: str) -> None:

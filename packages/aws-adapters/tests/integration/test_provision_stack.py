@@ -96,3 +96,13 @@ def test_provisioning_twice_is_harmless_and_gives_the_same_stack(
     assert again.dlq_urls == stack.dlq_urls
     queue_names = [url.rsplit("/", 1)[1] for url in aws_clients.sqs.list_queues()["QueueUrls"]]
     assert len(queue_names) == 2 * len(QUEUES)
+
+
+def test_buckets_let_browsers_upload_and_read_outputs(
+    aws_clients: AwsClients, stack: ProvisionedStack
+) -> None:
+    upload = aws_clients.s3.get_bucket_cors(Bucket=stack.input_bucket)["CORSRules"]
+    read = aws_clients.s3.get_bucket_cors(Bucket=stack.output_bucket)["CORSRules"]
+
+    assert [rule["AllowedMethods"] for rule in upload] == [["POST"]]
+    assert [sorted(rule["AllowedMethods"]) for rule in read] == [["GET", "HEAD"]]
