@@ -31,6 +31,12 @@ cache_flags=()
 [[ ${CI:-} == true ]] && cache_flags=(--skip-nx-cache)
 npx --no-install nx "${nx_command[@]}" -t lint typecheck test --parallel="${NX_PARALLEL:-2}" --outputStyle=static "${cache_flags[@]}" || status=$?
 
+# The lanes on real targets (scripts/lanes.sh): the suites against LocalStack, the images in
+# podman containers. Their reports join the summary. VIDPIPE_LANES=0 skips them.
+if [[ ${VIDPIPE_LANES:-1} != 0 ]]; then
+    bash scripts/lanes.sh || status=1
+fi
+
 echo
 echo "JUnit reports (reports/junit):"
 python3 scripts/junit_summary.py reports/junit "${require_tests[@]}" || status=1

@@ -55,6 +55,7 @@ from vidpipe_aws.storage import (
     ObjectTooLargeError,
     PresignedPost,
 )
+from vidpipe_aws.targets import AwsTarget
 from vidpipe_aws.url_fetch import (
     FetchFailedError,
     FetchPolicy,
@@ -79,6 +80,7 @@ __all__ = [
     "AwsClients",
     "AwsContext",
     "AwsSettings",
+    "AwsTarget",
     "BadInput",
     "CancelOutcome",
     "ConditionFailedError",

@@ -38,10 +38,14 @@ class AwsClients:
         """Clients for `settings`; `session` carries explicit credentials (the local stack's)."""
         session = session or boto3.session.Session(region_name=settings.region)
         kwargs: dict[str, Any] = {"config": _BOTO_CONFIG, "region_name": settings.region}
-        if settings.endpoint_url:
-            kwargs["endpoint_url"] = settings.endpoint_url
+
+        def endpoint(service: str) -> dict[str, Any]:
+            # The service's own endpoint (AWS_ENDPOINT_URL_<SERVICE>) wins over the global one.
+            url = settings.endpoint_for(service)
+            return {"endpoint_url": url} if url else {}
+
         return cls(
-            s3=session.client("s3", **kwargs),
-            sqs=session.client("sqs", **kwargs),
-            dynamodb=session.client("dynamodb", **kwargs),
+            s3=session.client("s3", **kwargs, **endpoint("s3")),
+            sqs=session.client("sqs", **kwargs, **endpoint("sqs")),
+            dynamodb=session.client("dynamodb", **kwargs, **endpoint("dynamodb")),
         )

@@ -24,6 +24,13 @@ class AwsSettings(BaseSettings):
 
     region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
     endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
+    # Per-service endpoints, as AWS's SDKs read them; each wins over AWS_ENDPOINT_URL for its
+    # service (e.g. S3 and SQS on LocalStack, DynamoDB on a moto server).
+    s3_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL_S3")
+    sqs_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL_SQS")
+    dynamodb_endpoint_url: str | None = Field(
+        default=None, validation_alias="AWS_ENDPOINT_URL_DYNAMODB"
+    )
     input_bucket: str = Field(default="vidpipe-input", validation_alias="INPUT_BUCKET_NAME")
     output_bucket: str = Field(default="vidpipe-output", validation_alias="OUTPUT_BUCKET_NAME")
     jobs_table: str = Field(default="vidpipe-jobs", validation_alias="JOBS_TABLE_NAME")
@@ -35,6 +42,16 @@ class AwsSettings(BaseSettings):
     video_queue_url: str | None = Field(default=None, validation_alias="VIDEO_QUEUE_URL")
     reassembly_queue_url: str | None = Field(default=None, validation_alias="REASSEMBLY_QUEUE_URL")
     detection_queue_url: str | None = Field(default=None, validation_alias="DETECTION_QUEUE_URL")
+
+    def endpoint_for(self, service: str) -> str | None:
+        """The endpoint of `service` ("s3", "sqs", "dynamodb"): its own, else AWS_ENDPOINT_URL."""
+        own: str | None = getattr(self, f"{service}_endpoint_url", None)
+        return own or self.endpoint_url
+
+    @property
+    def is_local(self) -> bool:
+        """Whether any service has an endpoint of its own (moto, LocalStack), not real AWS."""
+        return any(self.endpoint_for(service) for service in ("s3", "sqs", "dynamodb"))
 
     def queue_url(self, queue: Worker) -> str | None:
         """The URL of `queue` (None: unset)."""

@@ -2,7 +2,9 @@
 
 The file is a shell script of `export NAME=value` lines (`source .vidpipe/local.env` works)
 that also names the process serving the stack. A file whose process is gone is ignored, so a
-stack that was killed never sends commands to a dead endpoint.
+stack that was killed never sends commands to a dead endpoint. `vidpipe provision --env-file`
+writes a file with no process (`persistent=True`): the resources outlive the command, so the file
+stays valid until it is removed.
 """
 
 from __future__ import annotations
@@ -18,10 +20,20 @@ if TYPE_CHECKING:
 PID_VARIABLE = "VIDPIPE_LOCAL_PID"
 
 
-def write_local_env(path: Path, values: Mapping[str, str], *, pid: int | None = None) -> None:
+def write_local_env(
+    path: Path, values: Mapping[str, str], *, pid: int | None = None, persistent: bool = False
+) -> None:
+    """Write `values`; the file names process `pid` (default: this one) and is valid while it
+    lives, or with `persistent` names no process and is valid until removed."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = ["# Written by `vidpipe up`; removed when it stops. Source it or let vidpipe read it."]
-    entries = {**values, PID_VARIABLE: str(pid if pid is not None else os.getpid())}
+    if persistent:
+        lines = ["# Written by `vidpipe provision`. Source it or let vidpipe read it."]
+        entries = dict(values)
+    else:
+        lines = [
+            "# Written by `vidpipe up`; removed when it stops. Source it or let vidpipe read it."
+        ]
+        entries = {**values, PID_VARIABLE: str(pid if pid is not None else os.getpid())}
     lines += [f"export {name}={shlex.quote(value)}" for name, value in entries.items()]
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -45,12 +57,15 @@ def parse_local_env(text: str) -> dict[str, str]:
 
 
 def read_local_env(path: Path) -> dict[str, str] | None:
-    """The file's variables, or None when there is no file or the stack that wrote it is gone."""
+    """The file's variables, or None when there is no file or the stack that wrote it is gone
+    (a file that names no process, `vidpipe provision`'s, is always read)."""
     try:
         values = parse_local_env(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, NotADirectoryError):
         return None
-    pid_text = values.pop(PID_VARIABLE, "")
+    if PID_VARIABLE not in values:
+        return values
+    pid_text = values.pop(PID_VARIABLE)
     if not pid_text.isdigit() or not _process_alive(int(pid_text)):
         return None
     return values

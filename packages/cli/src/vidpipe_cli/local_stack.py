@@ -37,7 +37,7 @@ import boto3
 from vidpipe_aws import (
     AwsClients,
     AwsSettings,
-    EmbeddedAws,
+    AwsTarget,
     LocalAwsError,
     ProvisionedStack,
     provision,
@@ -131,16 +131,29 @@ def file_sinks(log_dir: Path) -> SinkFactory:
     return lambda name: FileSink(log_dir / f"{name}.log")
 
 
-def local_clients(endpoint_url: str, region: str) -> AwsClients:
+def local_clients(endpoint_url: str | Mapping[str, str], region: str) -> AwsClients:
     """Clients for a local endpoint, with fake credentials of their own (the process's
-    environment, which may hold real ones, is left alone)."""
+    environment, which may hold real ones, is left alone). `endpoint_url` is one URL, or the
+    endpoint variables of an `AwsTarget` (AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>)."""
     session = boto3.session.Session(
         aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
         region_name=region,
     )
-    settings = AwsSettings(AWS_REGION=region, AWS_ENDPOINT_URL=endpoint_url)
+    endpoints = (
+        {"AWS_ENDPOINT_URL": endpoint_url} if isinstance(endpoint_url, str) else endpoint_url
+    )
+    # Only the given endpoints: per-service variables of this process must not redirect them.
+    settings = AwsSettings.model_validate(
+        {
+            "AWS_REGION": region,
+            "AWS_ENDPOINT_URL_S3": None,
+            "AWS_ENDPOINT_URL_SQS": None,
+            "AWS_ENDPOINT_URL_DYNAMODB": None,
+            **endpoints,
+        }
+    )
     return AwsClients.from_settings(settings, session=session)
 
 
@@ -305,6 +318,10 @@ class WorkerProcess:
 class LocalStack:
     """moto + provisioned resources + worker processes; see the module docstring.
 
+    `target` is where the AWS is (default: what VIDPIPE_AWS_TARGET chooses, see
+    `vidpipe_aws.targets`: the embedded moto server, or an external endpoint such as
+    LocalStack for S3 and SQS with DynamoDB on moto).
+
     `workers` gives how many processes of each worker to run (default one of each pipeline
     worker); `worker_env` is added last to every worker's environment (e.g. MODEL,
     MAX_CONCURRENT_JOBS, SEGMENT_SECONDS, or HEALTH_PORT=-1 to rely on process liveness).
@@ -322,10 +339,11 @@ class LocalStack:
         log_sink: SinkFactory | None = None,
         ready_timeout: float = 90.0,
         stop_timeout: float = 30.0,
+        target: AwsTarget | None = None,
     ) -> None:
         self.names = StackNames(prefix=prefix)
         self.region = region
-        self._aws = EmbeddedAws(host, port)
+        self._aws = target or AwsTarget.from_environment(host=host, port=port)
         self._counts = list(workers) if workers is not None else [(w, 1) for w in PIPELINE_WORKERS]
         self._worker_env = dict(worker_env or {})
         self._sinks: SinkFactory = log_sink or (lambda _name: DiscardSink())
@@ -366,10 +384,13 @@ class LocalStack:
     def start_aws(self) -> ProvisionedStack:
         """Start moto and provision the resources (no workers)."""
         try:
-            endpoint = self._aws.start()
+            self._aws.start()
         except LocalAwsError as exc:
             raise LocalStackError(str(exc)) from exc
-        self._clients = local_clients(endpoint, self.region)
+        self._clients = local_clients(self._aws.env(), self.region)
+        if self._aws.external_url and self._aws.fresh:
+            # An external endpoint keeps what earlier stacks of this prefix left: start empty.
+            self._aws.clear_stack(self._clients, self.names)
         self._stack = provision(self._clients, self.names)
         return self._stack
 
@@ -408,6 +429,11 @@ class LocalStack:
     # What the stack offers --------------------------------------------------------------
 
     @property
+    def aws(self) -> AwsTarget:
+        """Where this stack's AWS is (moto, or an external endpoint and moto)."""
+        return self._aws
+
+    @property
     def endpoint_url(self) -> str:
         if not self._aws.endpoint_url:
             raise LocalStackError("the local stack is not started")
@@ -436,6 +462,7 @@ class LocalStack:
         stack prefix and every resource name and queue URL."""
         return {
             "AWS_ENDPOINT_URL": self.endpoint_url,
+            **self._aws.env(),
             "AWS_REGION": self.region,
             "AWS_DEFAULT_REGION": self.region,
             **FAKE_CREDENTIALS,
@@ -457,6 +484,14 @@ class LocalStack:
         }
         # A profile in the caller's environment would beat the fake keys in some set-ups.
         env.pop("AWS_PROFILE", None)
+        # Nor may the caller's per-service endpoints send a worker elsewhere than this stack.
+        for variable in (
+            "AWS_ENDPOINT_URL_S3",
+            "AWS_ENDPOINT_URL_SQS",
+            "AWS_ENDPOINT_URL_DYNAMODB",
+        ):
+            if variable not in self._aws.env():
+                env.pop(variable, None)
         return env
 
     def interrupt_aws(self) -> None:
@@ -468,7 +503,10 @@ class LocalStack:
 
     def resume_aws(self) -> None:
         """Serve the AWS endpoint again after `interrupt_aws`, on the same port."""
-        self._aws.resume()
+        try:
+            self._aws.resume()
+        except (LocalAwsError, OSError) as exc:
+            raise LocalStackError(str(exc)) from exc
 
     def check_workers(self) -> None:
         """Raise WorkerExitedError when a worker process has exited."""

@@ -21,14 +21,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Column, Table
 
-from vidpipe_aws import AwsAdapterError, provision
+from vidpipe_aws import AwsAdapterError, AwsTarget, provision
 from vidpipe_cli.api_keys import api_keys
 from vidpipe_cli.demo import DEMO_SEGMENT_SECONDS, run_demo
 from vidpipe_cli.detect import detect
 from vidpipe_cli.dlq import dlq_reports, redrive
-from vidpipe_cli.errors import JobNotFoundError, VidpipeCliError
+from vidpipe_cli.errors import JobNotFoundError, StackNotFoundError, VidpipeCliError
 from vidpipe_cli.fetch import fetch_outputs
 from vidpipe_cli.follow import follow_job
+from vidpipe_cli.host_env import provisioned_env
 from vidpipe_cli.local_env import apply_local_env, write_local_env
 from vidpipe_cli.local_stack import VIDEO_WORKER, WorkerSpec
 from vidpipe_cli.sam2_local import find_sam2_python, sam2_video_worker
@@ -107,6 +108,12 @@ class CliContext:
                 where = escape(str(settings.local_env_file))
                 err_console().print(f"using the local stack of `vidpipe up` ({where})")
                 settings = self.settings()
+            elif settings.endpoint_url is None and "VIDPIPE_LOCAL_ENV" in os.environ:
+                # Named on purpose: never fall back to real AWS without a word.
+                raise StackNotFoundError(
+                    f"VIDPIPE_LOCAL_ENV names {settings.local_env_file}, which is missing or was "
+                    "written by a `vidpipe up` that has stopped; unset it to use real AWS"
+                )
             self._target = Target.from_settings(settings)
         return self._target
 
@@ -263,6 +270,19 @@ def demo(
     ".vidpipe/local.env.",
 )
 @click.option(
+    "--endpoint-url",
+    "up_endpoint_url",
+    default=None,
+    help="Run the workers against this endpoint (e.g. LocalStack, http://localhost:4566) "
+    "instead of an embedded moto server; it serves --endpoint-services, moto the rest.",
+)
+@click.option(
+    "--endpoint-services",
+    default="s3,sqs",
+    show_default=True,
+    help="With --endpoint-url: the services it serves (of s3, sqs, dynamodb).",
+)
+@click.option(
     "--sam2",
     is_flag=True,
     help="Run the video-worker in the SAM2 environment (VIDPIPE_SAM2_PYTHON, default "
@@ -276,11 +296,20 @@ def up(
     port: int,
     workers_video: int,
     env_file: Path | None,
+    up_endpoint_url: str | None,
+    endpoint_services: str,
     sam2: bool,
 ) -> None:
     """Run a local stack (moto + workers) until Ctrl-C; worker logs on the terminal."""
     settings = _ctx(ctx).settings()
     video_worker = _video_worker(settings, sam2)
+    external = up_endpoint_url or settings.endpoint_url
+    aws = None
+    if external:
+        services = tuple(s.strip().lower() for s in endpoint_services.split(",") if s.strip())
+        aws = AwsTarget(
+            external, external_services=services, host=host, port=port, proxy=False, fresh=False
+        )
     code = run_up(
         console(),
         host=host,
@@ -289,6 +318,7 @@ def up(
         env_file=env_file or settings.local_env_file,
         prefix=settings.stack_prefix,
         video_worker=video_worker,
+        target=aws,
     )
     ctx.exit(code)
 
@@ -298,18 +328,27 @@ def up(
     "--env-file",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Also write the workers' environment (resource names, queue URLs) to this file.",
+    help="Also write the workers' environment to this file (`export` lines); later vidpipe "
+    "commands read it with VIDPIPE_LOCAL_ENV=FILE.",
 )
 @click.pass_context
 def provision_command(ctx: click.Context, env_file: Path | None) -> None:
-    """Create the stack's buckets, queues, notifications and tables (idempotent)."""
+    """Create the stack's buckets, queues, notifications and tables (idempotent).
+
+    Prints the environment that starts every worker against them; for a local endpoint (moto,
+    LocalStack) it includes credentials and HEALTH_PORT=0, so that several workers run on one
+    host (each logs the port it picked).
+    """
     target = _ctx(ctx).target()
     stack = provision(target.clients, target.names)
-    env = stack.env()
-    if target.endpoint_url:
-        env = {"AWS_ENDPOINT_URL": target.endpoint_url, **env}
+    env = provisioned_env(
+        stack,
+        endpoint_url=target.endpoint_url,
+        region=target.clients.s3.meta.region_name,
+        environ=os.environ,
+    )
     if env_file is not None:
-        write_local_env(env_file, env)
+        write_local_env(env_file, env, persistent=True)
     for name, value in env.items():
         click.echo(f"{name}={value}")
 

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
+    from vidpipe_aws import AwsTarget
+
 
 @contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
@@ -63,15 +65,18 @@ def run_up(
     prefix: str = "vidpipe",
     run_for: float | None = None,
     video_worker: WorkerSpec = VIDEO_WORKER,
+    target: AwsTarget | None = None,
 ) -> int:
     """Run until Ctrl-C (or `run_for` seconds); exit 1 if a worker dies on its own.
-    `video_worker` is the video-worker to run (`sam2_video_worker(...)` serves `mode=sam2`)."""
+    `video_worker` is the video-worker to run (`sam2_video_worker(...)` serves `mode=sam2`);
+    `target` an external endpoint to run against (default: an embedded moto server)."""
     stack = LocalStack(
         prefix=prefix,
         host=host,
         port=port,
         workers=[(CHUNKING_WORKER, 1), (video_worker, video_workers), (MEDIA_WORKER, 1)],
         log_sink=terminal_sinks(),
+        target=target,
     )
     console.print("starting the local stack: moto server, resources, workers")
     stack.start()
