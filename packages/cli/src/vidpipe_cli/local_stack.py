@@ -485,12 +485,13 @@ class LocalStack:
         # A profile in the caller's environment would beat the fake keys in some set-ups.
         env.pop("AWS_PROFILE", None)
         # Nor may the caller's per-service endpoints send a worker elsewhere than this stack.
+        own_endpoints = self._aws.env() if self._aws.endpoint_url else {}
         for variable in (
             "AWS_ENDPOINT_URL_S3",
             "AWS_ENDPOINT_URL_SQS",
             "AWS_ENDPOINT_URL_DYNAMODB",
         ):
-            if variable not in self._aws.env():
+            if variable not in own_endpoints:
                 env.pop(variable, None)
         return env
 
