@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Template
+from infra_helpers import REPO_ROOT
 
 from vidpipe_infra import VidpipeStack, build_app
 
@@ -34,8 +35,9 @@ def template(default_synth: tuple[VidpipeStack, Template]) -> Template:
 
 @pytest.fixture(scope="session")
 def full_synth() -> tuple[VidpipeStack, Template]:
-    """Every option on: the video-worker on GPU instances, and the detection-worker."""
-    return _synth({"gpu": "true", "detection": "true", "prefix": "acme-vidpipe"})
+    """Every feature on, from infra/deploy.example.toml: the sam2 video-worker on GPU
+    instances, detection, analysis and webhooks with their secrets."""
+    return _synth({"config": str(REPO_ROOT / "infra" / "deploy.example.toml")})
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ def test_defaults_without_context() -> None:
     config = _config()
     assert config.prefix == "vidpipe"
     assert config.gpu is False
-    assert config.detection is False
+    assert config.detection is True
     assert config.image_tag == "0.1.0"
 
 

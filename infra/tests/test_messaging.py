@@ -121,7 +121,14 @@ def test_notifications_are_the_topology_rules(template: Template) -> None:
         {
             "Event": event,
             "Queue": {"Fn::GetAtt": [ids[NAMES.queue(rule.queue_worker)], "Arn"]},
-            "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": rule.prefix}]}},
+            "Filter": {
+                "S3Key": {
+                    "Rules": [
+                        {"Name": "prefix", "Value": rule.prefix},
+                        *([{"Name": "suffix", "Value": rule.suffix}] if rule.suffix else []),
+                    ]
+                }
+            },
         }
         for rule in NOTIFICATION_RULES
         for event in rule.events

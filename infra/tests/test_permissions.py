@@ -91,8 +91,11 @@ def test_chunking_reads_uploads_and_writes_segments_only(grants: dict[str, Grant
     touched = {target for _, target in chunking.statements}
     assert not any(NAMES.output_bucket in target for target in touched)
     assert chunking.resources_for("sqs:ReceiveMessage") == {NAMES.chunking_queue}
-    # The detection queue has no consumer in this deployment: no permission to send to it.
-    assert chunking.resources_for("sqs:SendMessage") == {NAMES.reassembly_queue}
+    # Detection is deployed by default: the chunking-worker hands it the jobs that ask for it.
+    assert chunking.resources_for("sqs:SendMessage") == {
+        NAMES.reassembly_queue,
+        NAMES.detection_queue,
+    }
     assert chunking.resources_for("dynamodb:PutItem") == {
         NAMES.jobs_table,
         f"{NAMES.jobs_table}/index/*",

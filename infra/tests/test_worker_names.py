@@ -16,14 +16,15 @@ from infra_helpers import REPO_ROOT, resources
 
 from vidpipe_aws import RunnerSettings, worker_name
 from vidpipe_infra import workers
+from vidpipe_infra.workers import VIDEO, VIDEO_GPU
 from vidpipe_types.topology import Worker
 
 if TYPE_CHECKING:
     from aws_cdk.assertions import Template
 
-    from vidpipe_infra.workers import WorkerSpec
+    from vidpipe_infra.workers import VIDEO, VIDEO_GPU, WorkerSpec
 
-ALL_WORKERS = workers(detection=True)
+ALL_WORKERS = workers(detection=True, gpu=True)
 LOCAL_STACK = REPO_ROOT / "packages" / "cli" / "src" / "vidpipe_cli" / "local_stack.py"
 
 
@@ -62,15 +63,22 @@ def test_infra_names_each_worker_after_its_queue(spec: WorkerSpec) -> None:
     assert spec.short_name == spec.name.removesuffix("-worker")
 
 
-@pytest.mark.parametrize("spec", ALL_WORKERS, ids=lambda s: s.name)
+@pytest.mark.parametrize("spec", workers(detection=True), ids=lambda s: s.name)
 def test_each_entrypoint_consumes_the_queue_infra_gives_it(spec: WorkerSpec) -> None:
     assert _entrypoint_queue(spec) == spec.queue
+
+
+def test_the_gpu_service_runs_the_video_worker_on_the_gpu_model_groups_queue() -> None:
+    # It consumes VIDEO_QUEUE_URL, which its task definition points at the video-gpu queue.
+    assert _entrypoint_queue(VIDEO) == Worker.VIDEO
+    assert (VIDEO_GPU.module, VIDEO_GPU.queue) == (VIDEO.module, Worker.VIDEO_GPU)
 
 
 def test_the_local_stack_runs_each_module_on_the_queue_infra_gives_it() -> None:
     local = _local_stack_queues()
     assert local, f"no _spec(...) calls found in {LOCAL_STACK}"
-    by_module = {spec.module: spec.queue for spec in ALL_WORKERS}
+    # The GPU service runs the video-worker's module too, on its model group's queue.
+    by_module = {spec.module: spec.queue for spec in workers(detection=True)}
     assert {module: by_module.get(module) for module in local} == local
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, fields
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
 
+from vidpipe_infra.deploy import WorkerConfig, load_config_file
 from vidpipe_infra.errors import ConfigError
 from vidpipe_types.topology import StackNames
 
@@ -37,14 +38,23 @@ class StackConfig:
 
     prefix: str = "vidpipe"
     image_tag: str = field(default_factory=default_image_tag)
-    #: Intermediate segments under ``segments/`` in the input bucket expire after this many days.
+    #: Intermediate objects (input segments, processed output segments) expire after this
+    #: many days.
     segment_expiry_days: int = 7
+    #: Job records and their segment completions get ``expires_at`` this many days after they
+    #: are written (JOB_RETENTION_DAYS); 0 keeps them.
+    job_retention_days: int = 0
+    #: Final outputs under ``jobs/`` expire after this many days; 0 keeps them (the default).
+    output_expiry_days: int = 0
+    #: Source uploads under ``input/`` expire after this many days; 0 keeps them (the default).
+    upload_expiry_days: int = 0
     log_retention_days: int = 30
     #: Age alarm threshold: a message this old means the queue is not being drained.
     oldest_message_alarm_seconds: int = 3600
-    #: Deploy the detection-worker's service (its package arrives with the detection issue).
-    detection: bool = False
-    #: Run the video-worker on GPU instances (EC2 capacity provider) instead of Fargate.
+    #: Deploy the detection-worker's service (CPU Fargate, scaling from zero like the others).
+    detection: bool = True
+    #: Run the sam2 video-worker (the GPU modes' queue) on GPU instances (EC2 capacity
+    #: provider); without it jobs asking for sam2 fail at chunking with the reason.
     gpu: bool = False
     gpu_instance_type: str = "g5.xlarge"
     gpu_max_instances: int = 4
@@ -65,6 +75,12 @@ class StackConfig:
     detection_size: ServiceSize = ServiceSize(
         cpu=2048, memory_mib=8192, ephemeral_storage_gib=40, max_tasks=4
     )
+    #: On a g5.xlarge (4 vCPU, 16 GiB): one task per instance, room for the ECS agent.
+    gpu_size: ServiceSize = ServiceSize(
+        cpu=3072, memory_mib=12288, ephemeral_storage_gib=0, max_tasks=4
+    )
+    #: Worker settings and secrets per service, from the deployment config file.
+    workers: WorkerConfig = field(default_factory=WorkerConfig)
 
     def __post_init__(self) -> None:
         # StackNames validates the prefix: every derived bucket, queue and table name is valid.
@@ -79,10 +95,17 @@ class StackConfig:
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        for name in ("job_retention_days", "output_expiry_days", "upload_expiry_days"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be 0 (keep) or more, got {getattr(self, name)}")
         if self.oldest_message_alarm_seconds < 60:
             raise ConfigError("oldest_message_alarm_seconds must be at least 60")
         if not self.image_tag:
             raise ConfigError("image_tag must not be empty")
+        # Names and values are checked against the services this config deploys.
+        from vidpipe_infra.workers import workers  # noqa: PLC0415 (workers imports vidpipe_aws)
+
+        self.workers.check(spec.name for spec in workers(detection=self.detection, gpu=self.gpu))
 
     @property
     def names(self) -> StackNames:
@@ -92,15 +115,26 @@ class StackConfig:
     def from_context(cls, node: Node) -> StackConfig:
         """Read the plain (non-size) fields from ``node``'s context; absent = default."""
         values: dict[str, Any] = {}
-        for item in fields(cls):
-            raw = node.try_get_context(item.name)
-            if raw is None or item.type not in ("str", "int", "bool"):
-                continue
-            values[item.name] = _convert(item.name, item.type, raw)
+        file_options: dict[str, Any] = {}
+        path = node.try_get_context("config")
+        if path:
+            file_options, values["workers"] = load_config_file(str(path))
+        plain = {
+            item.name: item.type for item in fields(cls) if item.type in ("str", "int", "bool")
+        }
+        unknown = sorted(set(file_options) - set(plain))
+        if unknown:
+            raise ConfigError(f"{path}: unknown options {unknown}: choose from {sorted(plain)}")
+        for name, kind in plain.items():
+            raw = node.try_get_context(name)
+            raw = file_options.get(name) if raw is None else raw
+            if raw is not None:
+                values[name] = _convert(name, kind, raw)
         try:
-            return cls(**values)
+            config = cls(**values)
         except ValueError as exc:  # pydantic's ValidationError is a ValueError
             raise ConfigError(f"invalid context: {exc}") from exc
+        return config
 
 
 def _convert(name: str, kind: object, raw: object) -> object:

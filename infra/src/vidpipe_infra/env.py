@@ -38,7 +38,7 @@ def runner_env(field_name: str) -> str:
 
 def queue_url_env(worker: Worker) -> str:
     """CHUNKING_QUEUE_URL, VIDEO_QUEUE_URL, ...: AwsSettings' field for ``worker``'s queue."""
-    return aws_env(f"{Worker(worker).value}_queue_url")
+    return AwsSettings.queue_url_setting(Worker(worker))
 
 
 #: The port the runner's health endpoint listens on, unless HEALTH_PORT says otherwise.

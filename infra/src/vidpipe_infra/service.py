@@ -13,18 +13,22 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from vidpipe_infra.checks import accept_findings
 from vidpipe_infra.compute import retention
-from vidpipe_infra.env import HEALTH_PORT, aws_env, queue_url_env, runner_env
+from vidpipe_infra.env import HEALTH_PORT, aws_env, env_name, queue_url_env, runner_env
+from vidpipe_types.topology import Worker, format_modes, model_group_of_queue
+from vidpipe_video.settings import VideoSettings
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from vidpipe_infra.compute import Compute
     from vidpipe_infra.config import ServiceSize, StackConfig
     from vidpipe_infra.queues import WorkQueue, WorkQueues
     from vidpipe_infra.workers import WorkerSpec
-    from vidpipe_types.topology import Worker
 
 #: ECS sends SIGKILL this long after SIGTERM; the runner's SHUTDOWN_GRACE_SECONDS (100 s by
 #: default) fits inside it with room for the last long poll.
@@ -61,6 +65,7 @@ class WorkerService(Construct):
         queues: WorkQueues,
         environment: dict[str, str],
         available: frozenset[Worker],
+        secrets: Mapping[str, str] | None = None,
         on_gpu: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -91,12 +96,32 @@ class WorkerService(Construct):
         for worker in (spec.queue, *spec.sends):
             if worker in available:
                 env[queue_url_env(worker)] = queues[worker].queue.queue_url
+        group = model_group_of_queue(spec.queue)
+        if group is not None:
+            # A video-worker consumes VIDEO_QUEUE_URL whichever model group it serves: point it
+            # at this group's queue (S3 routes the group's modes there), and load its modes only.
+            env.pop(queue_url_env(spec.queue))
+            env[queue_url_env(Worker.VIDEO)] = work_queue.queue.queue_url
+            env[env_name(VideoSettings, "enabled_models")] = format_modes(group.modes)
+        # The operator's settings last but one (the config check refused the stack's own names).
+        env.update(config.workers.environment(spec.name))
+        container_secrets = {
+            name: ecs.Secret.from_secrets_manager(
+                secretsmanager.Secret.from_secret_complete_arn(self, f"Secret{name}", arn)
+            )
+            for name, arn in sorted(
+                {**config.workers.secrets_of(spec.name), **(secrets or {})}.items()
+            )
+        }
         self.container = self.task_definition.add_container(
             "worker",
             container_name=spec.name,
             image=ecs.ContainerImage.from_ecr_repository(repository, config.image_tag),
             command=["python", "-m", spec.module],
             environment=env,
+            # Only ARNs in the template; ECS reads the values with this service's execution
+            # role, which from_secrets_manager grants GetSecretValue on exactly these ARNs.
+            secrets=container_secrets or None,
             logging=ecs.LogDrivers.aws_logs(stream_prefix=spec.short_name, log_group=log_group),
             stop_timeout=Duration.seconds(STOP_TIMEOUT_SECONDS),
             readonly_root_filesystem=True,

@@ -9,16 +9,17 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 
+from vidpipe_chunking.settings import ChunkingSettings
 from vidpipe_infra.checks import accept_findings
 from vidpipe_infra.compute import Compute
-from vidpipe_infra.env import aws_env
+from vidpipe_infra.env import aws_env, env_name
 from vidpipe_infra.permissions import grant_worker, worker_statements
 from vidpipe_infra.queues import WorkQueues
 from vidpipe_infra.service import WorkerService
 from vidpipe_infra.storage import Buckets
 from vidpipe_infra.tables import Tables
-from vidpipe_infra.workers import VIDEO, WorkerSpec, workers
-from vidpipe_types.topology import TableRole
+from vidpipe_infra.workers import CHUNKING, VIDEO_GPU, WorkerSpec, workers
+from vidpipe_types.topology import MODEL_GROUPS, TableRole, format_modes
 
 if TYPE_CHECKING:
     from constructs import Construct
@@ -54,8 +55,15 @@ class VidpipeStack(Stack):
         self.buckets.add_notifications(self.queues)
         self.tables = Tables(self, "Tables", names=names)
         self.compute = Compute(self, "Compute", config=config)
-        deployed = workers(detection=config.detection)
+        deployed = workers(detection=config.detection, gpu=config.gpu)
         available = frozenset(spec.queue for spec in deployed)
+        # Jobs of another mode fail at chunking with the reason: nothing would consume them.
+        self.deployed_modes = format_modes(
+            mode
+            for group in MODEL_GROUPS
+            if group.queue_worker in available
+            for mode in group.modes
+        )
         environment = {
             aws_env("input_bucket"): names.input_bucket,
             aws_env("output_bucket"): names.output_bucket,
@@ -67,27 +75,31 @@ class VidpipeStack(Stack):
         self.repositories: dict[str, ecr.Repository] = {}
         self.services: dict[str, WorkerService] = {}
         for spec in deployed:
+            label = "".join(part.capitalize() for part in spec.short_name.split("-"))
             repository = ecr.Repository(
                 self,
-                f"{spec.short_name.capitalize()}Images",
-                repository_name=f"{names.prefix}/{spec.name}",
+                f"{label}Images",
+                repository_name=f"{names.prefix}/{spec.image}",
                 image_scan_on_push=True,
                 image_tag_mutability=ecr.TagMutability.IMMUTABLE,
                 encryption=ecr.RepositoryEncryption.KMS,
                 removal_policy=RemovalPolicy.RETAIN,
             )
+            own = dict(environment)
+            if spec is CHUNKING:
+                own[env_name(ChunkingSettings, "deployed_modes")] = self.deployed_modes
             service = WorkerService(
                 self,
-                f"{spec.short_name.capitalize()}Worker",
+                f"{label}Worker",
                 spec=spec,
                 size=self._size(spec),
                 config=config,
                 compute=self.compute,
                 repository=repository,
                 queues=self.queues,
-                environment=environment,
+                environment=own,
                 available=available,
-                on_gpu=config.gpu and spec is VIDEO,
+                on_gpu=spec is VIDEO_GPU,
             )
             statements = worker_statements(
                 spec,
@@ -97,11 +109,9 @@ class VidpipeStack(Stack):
                 available=available,
             )
             grant_worker(service.task_role, statements)
-            self.repositories[spec.name] = repository
+            self.repositories[spec.image] = repository
             self.services[spec.name] = service
-            CfnOutput(
-                self, f"{spec.short_name.capitalize()}Repository", value=repository.repository_uri
-            )
+            CfnOutput(self, f"{label}Repository", value=repository.repository_uri)
         CfnOutput(self, "InputBucket", value=names.input_bucket)
         CfnOutput(self, "AlarmTopic", value=self.alarm_topic.topic_arn)
 
@@ -110,5 +120,6 @@ class VidpipeStack(Stack):
             "chunking-worker": self.config.chunking,
             "video-worker": self.config.video,
             "media-worker": self.config.media,
+            "video-gpu-worker": self.config.gpu_size,
         }
         return sizes.get(spec.name, self.config.detection_size)

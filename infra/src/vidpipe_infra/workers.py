@@ -57,6 +57,8 @@ class WorkerSpec:
     module: str
     queue: Worker
     name: str = field(init=False)
+    #: The image repository ``<prefix>/<image>`` (default: ``name``).
+    image: str = ""
     reads: tuple[ObjectAccess, ...] = ()
     writes: tuple[ObjectAccess, ...] = ()
     table_reads: tuple[TableRole, ...] = ()
@@ -65,6 +67,8 @@ class WorkerSpec:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", worker_name(self.queue))
+        if not self.image:
+            object.__setattr__(self, "image", self.name)
 
     @property
     def short_name(self) -> str:
@@ -109,9 +113,26 @@ DETECTION = WorkerSpec(
     table_writes=(TableRole.JOBS,),
 )
 
-#: The workers every deployment runs; DETECTION joins them with ``-c detection=true``.
+#: The video-worker with the sam2 plugin (image ``video-worker-sam2``, CUDA build) on the GPU
+#: model group's queue: the same code and access as VIDEO, and the SAM2 weights object.
+VIDEO_GPU = WorkerSpec(
+    module="vidpipe_video",
+    queue=Worker.VIDEO_GPU,
+    image="video-worker-sam2",
+    reads=VIDEO.reads,
+    writes=VIDEO.writes,
+    table_writes=VIDEO.table_writes,
+    sends=VIDEO.sends,
+)
+
+#: The workers every deployment runs; DETECTION is on unless ``detection = false``, and
+#: VIDEO_GPU joins them with ``gpu = true``.
 CORE_WORKERS: tuple[WorkerSpec, ...] = (CHUNKING, VIDEO, MEDIA)
 
 
-def workers(*, detection: bool) -> tuple[WorkerSpec, ...]:
-    return (*CORE_WORKERS, DETECTION) if detection else CORE_WORKERS
+def workers(*, detection: bool, gpu: bool = False) -> tuple[WorkerSpec, ...]:
+    return (
+        *CORE_WORKERS,
+        *((DETECTION,) if detection else ()),
+        *((VIDEO_GPU,) if gpu else ()),
+    )

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from vidpipe_types.modes import Mode, mode_choices, parse_mode
-from vidpipe_types.topology import StackNames
+from vidpipe_types.topology import StackNames, parse_modes
+
+if TYPE_CHECKING:
+    from vidpipe_types.modes import Mode
 
 GIB = 1024**3
 #: S3 accepts at most 5 GB in one POST upload.
@@ -56,17 +60,10 @@ class ApiSettings(BaseSettings):
     @field_validator("deployed_modes")
     @classmethod
     def _known_modes(cls, value: str) -> str:
-        for name in _split(value):
-            if parse_mode(name) is None:
-                raise ValueError(f"unknown mode {name!r} in DEPLOYED_MODES: use {mode_choices()}")
-        if not _split(value):
-            raise ValueError("DEPLOYED_MODES names no mode")
+        # The chunking-worker reads the same setting with the same parser.
+        parse_modes(value)
         return value
 
     @property
     def modes(self) -> frozenset[Mode]:
-        return frozenset(Mode(name) for name in _split(self.deployed_modes))
-
-
-def _split(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
+        return parse_modes(self.deployed_modes)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 from botocore.exceptions import BotoCoreError, ClientError
 
 from vidpipe_aws._translate import translate_client_error
-from vidpipe_aws.settings import AwsSettings
+from vidpipe_aws.settings import AwsSettings, queue_url_field
 from vidpipe_types.topology import (
     NOTIFICATION_RULES,
     QUEUES,
@@ -91,7 +91,7 @@ class ProvisionedStack:
             "segment_completions_table": self.segment_completions_table,
         }
         for worker, url in self.queue_urls.items():
-            values[f"{worker.value}_queue_url"] = url
+            values[queue_url_field(worker)] = url
         return {_env_name(name): value for name, value in values.items()}
 
 
@@ -256,7 +256,16 @@ def _configure_notifications(
             filters.append({"Name": "suffix", "Value": rule.suffix})
         by_bucket.setdefault(bucket, []).append(
             {
-                "Id": f"{rule.queue_worker.value}-{rule.prefix.strip('/') or 'all'}",
+                # One rule per mode shares worker and prefix: the suffix keeps the ids apart.
+                "Id": "-".join(
+                    part
+                    for part in (
+                        rule.queue_worker.value,
+                        rule.prefix.strip("/") or "all",
+                        rule.suffix.removeprefix("_").removesuffix(".mp4"),
+                    )
+                    if part
+                ),
                 "QueueArn": _queue_arn(clients.sqs, url),
                 # topology's event names are plain strings; S3 validates them.
                 "Events": cast("list[EventType]", list(rule.events)),

@@ -42,6 +42,7 @@ class AwsSettings(BaseSettings):
     video_queue_url: str | None = Field(default=None, validation_alias="VIDEO_QUEUE_URL")
     reassembly_queue_url: str | None = Field(default=None, validation_alias="REASSEMBLY_QUEUE_URL")
     detection_queue_url: str | None = Field(default=None, validation_alias="DETECTION_QUEUE_URL")
+    video_gpu_queue_url: str | None = Field(default=None, validation_alias="VIDEO_GPU_QUEUE_URL")
 
     def endpoint_for(self, service: str) -> str | None:
         """The endpoint of `service` ("s3", "sqs", "dynamodb"): its own, else AWS_ENDPOINT_URL."""
@@ -67,7 +68,12 @@ class AwsSettings(BaseSettings):
 
 
 def _queue_url_field(queue: Worker) -> str:
-    return f"{Worker(queue).value}_queue_url"
+    return queue_url_field(queue)
+
+
+def queue_url_field(queue: Worker) -> str:
+    """``video_gpu_queue_url`` for ``video-gpu``: the AwsSettings field of a queue's URL."""
+    return f"{Worker(queue).value.replace('-', '_')}_queue_url"
 
 
 class WorkerSettings(BaseSettings):

@@ -73,18 +73,29 @@ def test_jobs_table_is_on_demand_with_the_status_index(
     assert ttl["TimeToLiveDescription"]["TimeToLiveStatus"] == "ENABLED"
 
 
-def test_notifications_have_disjoint_prefixes(
+def test_notifications_route_uploads_and_each_mode_to_its_queue(
     aws_clients: AwsClients, stack: ProvisionedStack
 ) -> None:
     config = aws_clients.s3.get_bucket_notification_configuration(Bucket=stack.input_bucket)
-    prefixes = sorted(
-        rule["Value"]
+    routes = sorted(
+        (
+            *(
+                rule["Value"]
+                for name in ("prefix", "suffix")
+                for rule in queue["Filter"]["Key"]["FilterRules"]
+                if rule["Name"].lower() == name
+            ),
+            queue["QueueArn"].rsplit(":", 1)[1],
+        )
         for queue in config["QueueConfigurations"]
-        for rule in queue["Filter"]["Key"]["FilterRules"]
-        if rule["Name"].lower() == "prefix"
     )
 
-    assert prefixes == ["input/", "segments/"]
+    assert routes == [
+        ("input/", "vp-test-chunking"),
+        ("segments/", "_grayscale.mp4", "vp-test-video"),
+        ("segments/", "_passthrough.mp4", "vp-test-video"),
+        ("segments/", "_sam2.mp4", "vp-test-video-gpu"),
+    ]
 
 
 def test_provisioning_twice_is_harmless_and_gives_the_same_stack(

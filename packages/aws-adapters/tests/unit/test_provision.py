@@ -32,9 +32,11 @@ def test_env_uses_the_names_aws_settings_reads() -> None:
         "VIDEO_QUEUE_URL": "http://sqs.local/demo-video",
         "REASSEMBLY_QUEUE_URL": "http://sqs.local/demo-reassembly",
         "DETECTION_QUEUE_URL": "http://sqs.local/demo-detection",
+        "VIDEO_GPU_QUEUE_URL": "http://sqs.local/demo-video-gpu",
     }
     settings = AwsSettings(**env)  # type: ignore[arg-type]
     assert settings.video_queue_url == "http://sqs.local/demo-video"
+    assert settings.queue_url(Worker.VIDEO_GPU) == "http://sqs.local/demo-video-gpu"
     assert settings.segment_completions_table == "demo-segment-completions"
 
 

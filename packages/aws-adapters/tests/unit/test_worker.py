@@ -40,12 +40,14 @@ def test_each_worker_is_named_after_its_queue_but_the_media_worker() -> None:
         Worker.VIDEO: "video-worker",
         Worker.REASSEMBLY: "media-worker",
         Worker.DETECTION: "detection-worker",
+        Worker.VIDEO_GPU: "video-gpu-worker",
     }
     assert [short_worker_name(queue) for queue in Worker] == [
         "chunking",
         "video",
         "media",
         "detection",
+        "video-gpu",
     ]
 
 

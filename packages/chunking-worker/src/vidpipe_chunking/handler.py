@@ -171,6 +171,13 @@ class ChunkingHandler:
             return None
         if bad_options is not None:
             raise BadInput(str(bad_options), job_id=job_id, stage=STAGE)
+        if job.options.mode not in self._settings.deployed_mode_set:
+            raise BadInput(
+                f"mode {job.options.mode.value} is not deployed in this stack "
+                f"(DEPLOYED_MODES={self._settings.deployed_modes})",
+                job_id=job_id,
+                stage=STAGE,
+            )
         return self._enter_chunking(job)
 
     def _read_options(self, metadata: Mapping[str, str]) -> tuple[JobOptions, Exception | None]:

@@ -9,7 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from vidpipe_aws import WorkerSettings
 from vidpipe_ffmpeg import ResourceLimits
-from vidpipe_types import MAX_SEGMENTS, Mode, mode_choices, parse_mode
+from vidpipe_types import MAX_SEGMENTS, Mode, format_modes, mode_choices, parse_mode, parse_modes
 
 _GIB = 1024**3
 
@@ -23,6 +23,10 @@ class ChunkingSettings(WorkerSettings):
     """
 
     default_mode: Mode = Field(default=Mode.PASSTHROUGH, validation_alias="MODEL")
+    # The modes some video-worker of this stack serves (unset: every mode). A job asking for
+    # another one fails here with the reason, instead of its segments waiting on a queue that
+    # nothing consumes until they dead-letter.
+    deployed_modes: str | None = Field(default=None, validation_alias="DEPLOYED_MODES")
     segment_seconds: float = Field(default=10.0, gt=0, validation_alias="SEGMENT_SECONDS")
     split_strategy: SplitStrategySetting = Field(default="auto", validation_alias="SPLIT_STRATEGY")
     max_duration_seconds: float = Field(
@@ -46,6 +50,15 @@ class ChunkingSettings(WorkerSettings):
                 raise ValueError(f"MODEL={value!r} is not a mode: choose one of {mode_choices()}")
             return mode
         return value
+
+    @field_validator("deployed_modes")
+    @classmethod
+    def _known_modes(cls, value: str | None) -> str | None:
+        return None if value is None else format_modes(parse_modes(value))
+
+    @property
+    def deployed_mode_set(self) -> frozenset[Mode]:
+        return frozenset(Mode) if self.deployed_modes is None else parse_modes(self.deployed_modes)
 
     @field_validator("split_strategy", mode="before")
     @classmethod

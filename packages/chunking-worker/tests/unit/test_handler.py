@@ -272,6 +272,35 @@ def test_bad_options_fail_the_job_with_the_reason(world: World, upload_file: Pat
     assert [n["status"] for n in world.notifier.sent] == ["failed"]
 
 
+def test_a_mode_no_deployed_worker_serves_fails_the_job_before_any_segment(
+    tmp_path: Path, upload_file: Path
+) -> None:
+    world = make_world(tmp_path, DEPLOYED_MODES="passthrough, grayscale")
+    msg = world.upload(KEY, upload_file, {"job-id": "job-sam2", "mode": "sam2"})
+
+    with pytest.raises(BadInput) as caught:
+        world.handler(msg)
+
+    bad = caught.value
+    assert bad.reason == (
+        "mode sam2 is not deployed in this stack (DEPLOYED_MODES=passthrough,grayscale)"
+    )
+    fail_as_the_runner_does(world, bad)
+    job = world.jobs.get("job-sam2")
+    assert job is not None and job.status is JobStatus.FAILED
+    assert world.segment_keys("job-sam2") == []
+    assert world.storage.downloads == []
+
+
+def test_a_deployed_mode_is_chunked(tmp_path: Path, upload_file: Path) -> None:
+    world = make_world(tmp_path, DEPLOYED_MODES="sam2")
+    world.handler(world.upload(KEY, upload_file, {"job-id": "job-gpu", "mode": "sam2"}))
+
+    job = world.jobs.get("job-gpu")
+    assert job is not None and job.status is JobStatus.PROCESSING
+    assert world.segment_keys("job-gpu") == expected_keys("job-gpu", 3, "sam2")
+
+
 @pytest.mark.parametrize(
     "reason", ["empty file (0 bytes)", "not a video file ffmpeg can read"], ids=["zero", "text"]
 )

@@ -22,6 +22,7 @@ ENV_NAMES = (
     "FFMPEG_MEMORY_BYTES",
     "WORK_DIR",
     "CALLBACK_URL",
+    "DEPLOYED_MODES",
 )
 
 
@@ -113,3 +114,12 @@ def test_blank_optional_settings_mean_unset(monkeypatch: pytest.MonkeyPatch) -> 
 )
 def test_human_size(size: int, text: str) -> None:
     assert human_size(size) == text
+
+
+def test_deployed_modes_default_to_every_mode_and_are_checked() -> None:
+    assert ChunkingSettings().deployed_mode_set == frozenset(Mode)
+    settings = ChunkingSettings(DEPLOYED_MODES="Grayscale,passthrough")  # type: ignore[call-arg]
+    assert settings.deployed_modes == "passthrough,grayscale"
+    assert settings.deployed_mode_set == {Mode.PASSTHROUGH, Mode.GRAYSCALE}
+    with pytest.raises(ValidationError, match="unknown mode 'blur' in DEPLOYED_MODES"):
+        ChunkingSettings(DEPLOYED_MODES="blur")  # type: ignore[call-arg]

@@ -48,7 +48,8 @@ from vidpipe_cli._launch_env import LAUNCHER_MODULE, PARENT_PID_VARIABLE
 from vidpipe_cli.errors import LocalStackError, WorkerExitedError
 from vidpipe_cli.target import Target
 from vidpipe_cli.worker_logs import DiscardSink, FileSink, LogSink
-from vidpipe_types import StackNames, Worker
+from vidpipe_types import Mode, StackNames, Worker, format_modes
+from vidpipe_types.topology import model_group_of_queue
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -482,6 +483,17 @@ class LocalStack:
             PARENT_PID_VARIABLE: str(os.getpid()),
             **self._worker_env,
         }
+        group = model_group_of_queue(spec.queue)
+        if group is not None:
+            # A video-worker consumes VIDEO_QUEUE_URL: point it at its model group's queue
+            # (S3 routes each mode's segments there), serving only that group's modes.
+            url = env.get(AwsSettings.queue_url_setting(spec.queue))
+            if url:
+                env[AwsSettings.queue_url_setting(Worker.VIDEO)] = url
+            env["ENABLED_MODELS"] = format_modes(group.modes)
+        if spec.queue is Worker.CHUNKING:
+            # Jobs of a mode no video-worker here serves fail at chunking with the reason.
+            env["DEPLOYED_MODES"] = format_modes(self.served_modes())
         # A profile in the caller's environment would beat the fake keys in some set-ups.
         env.pop("AWS_PROFILE", None)
         # Nor may the caller's per-service endpoints send a worker elsewhere than this stack.
@@ -494,6 +506,12 @@ class LocalStack:
             if variable not in own_endpoints:
                 env.pop(variable, None)
         return env
+
+    def served_modes(self) -> set[Mode]:
+        """The modes of the model groups whose queue one of this stack's workers consumes."""
+        specs = [spec for spec, _ in self._counts] + [worker.spec for worker in self.workers]
+        groups = [model_group_of_queue(spec.queue) for spec in specs]
+        return {mode for group in groups if group is not None for mode in group.modes}
 
     def interrupt_aws(self) -> None:
         """Make the AWS endpoint refuse connections, keeping its state (outage tests)."""

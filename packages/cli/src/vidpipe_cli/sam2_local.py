@@ -12,8 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vidpipe_aws import short_worker_name
 from vidpipe_cli.errors import UsageError
 from vidpipe_cli.local_stack import VIDEO_WORKER, WorkerSpec
+from vidpipe_types import Worker
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -48,16 +50,17 @@ def find_sam2_python(configured: Path | None, start: Path) -> Path:
 
 
 def sam2_video_worker(python: Path, environ: Mapping[str, str]) -> WorkerSpec:
-    """The video-worker run by `python`, serving every registered mode, `sam2` included.
+    """The video-worker run by `python` on the GPU model group's queue (`video-gpu`, where S3
+    routes `sam2` segments), serving that group's modes; the CPU modes stay with the plain one.
 
     Without `SAM2_CHECKPOINT` in `environ` it gets the random-init settings, each unless
     `environ` sets it already (so `SAM2_IMAGE_SIZE=512 vidpipe demo --mode sam2` works).
     """
     env = {} if "SAM2_CHECKPOINT" in environ else SAM2_RANDOM_INIT_ENV
     return WorkerSpec(
-        VIDEO_WORKER.name,
+        short_worker_name(Worker.VIDEO_GPU),
         VIDEO_WORKER.module,
-        VIDEO_WORKER.queue,
+        Worker.VIDEO_GPU,
         python=python,
         env=tuple((name, value) for name, value in env.items() if name not in environ),
     )

@@ -74,7 +74,13 @@ def run_up(
         prefix=prefix,
         host=host,
         port=port,
-        workers=[(CHUNKING_WORKER, 1), (video_worker, video_workers), (MEDIA_WORKER, 1)],
+        workers=[
+            (CHUNKING_WORKER, 1),
+            # With sam2, the plain video-worker still serves the CPU modes on their own queue.
+            *([(VIDEO_WORKER, video_workers)] if video_worker != VIDEO_WORKER else []),
+            (video_worker, video_workers),
+            (MEDIA_WORKER, 1),
+        ],
         log_sink=terminal_sinks(),
         target=target,
     )

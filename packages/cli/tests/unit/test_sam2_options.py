@@ -21,7 +21,7 @@ from vidpipe_cli import (
 )
 from vidpipe_cli.local_stack import LAUNCHER_PATH
 from vidpipe_cli.main import cli
-from vidpipe_types import Analysis, JobOptions, Mode
+from vidpipe_types import Analysis, JobOptions, Mode, Worker
 
 NOWHERE = ["--endpoint-url", "http://127.0.0.1:9"]
 
@@ -120,11 +120,13 @@ def test_the_sam2_worker_runs_the_video_worker_with_random_weights_unless_told_o
     python = tmp_path / "python"
 
     plain = sam2_video_worker(python, {})
+    # The video-worker's code on the GPU model group's queue, where S3 routes sam2 segments.
     assert (plain.name, plain.module, plain.queue) == (
-        VIDEO_WORKER.name,
+        "video-gpu",
         VIDEO_WORKER.module,
-        VIDEO_WORKER.queue,
+        Worker.VIDEO_GPU,
     )
+    assert plain.worker_name == "video-gpu-worker"
     assert dict(plain.env) == SAM2_RANDOM_INIT_ENV
     assert plain.argv() == [str(python), str(LAUNCHER_PATH), VIDEO_WORKER.module]
 

@@ -89,6 +89,15 @@ def build_segment_key(job_id: str, index: int, total: int, mode: Mode | str) -> 
     return _require_safe(f"{SEGMENTS_PREFIX}{job_id}/{index:05d}_{total:05d}_{parsed_mode}.mp4")
 
 
+def segment_key_suffix(mode: Mode | str) -> str:
+    """``_sam2.mp4``: how every segment key of ``mode`` ends (the S3 notification suffix
+    that routes the segment to the queue of the workers serving its mode)."""
+    parsed_mode = parse_mode(str(mode))
+    if parsed_mode is None:
+        raise InvalidKeyError(f"unknown mode {mode!r}")
+    return f"_{parsed_mode}.mp4"
+
+
 def job_segments_prefix(job_id: str) -> str:
     """``segments/{job_id}/``: lists or cleans up one job's input segments."""
     _require_job_id(job_id)

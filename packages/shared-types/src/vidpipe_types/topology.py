@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from vidpipe_types.errors import OverlappingNotificationsError
-from vidpipe_types.keys import INPUT_PREFIX, SEGMENTS_PREFIX
+from vidpipe_types.keys import INPUT_PREFIX, SEGMENTS_PREFIX, segment_key_suffix
+from vidpipe_types.modes import Mode, parse_mode
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -30,9 +31,12 @@ class Worker(StrEnum):
     """The queues, named after the work they carry (``reassembly`` feeds the media-worker)."""
 
     CHUNKING = "chunking"
+    #: Segments of the CPU modes (the plain video-worker image).
     VIDEO = "video"
     REASSEMBLY = "reassembly"
     DETECTION = "detection"
+    #: Segments of the GPU modes (sam2): the video-worker with the sam2 plugin consumes it.
+    VIDEO_GPU = "video-gpu"
 
 
 class TableRole(StrEnum):
@@ -134,9 +138,74 @@ class NotificationRule(BaseModel):
     events: tuple[str, ...] = ("s3:ObjectCreated:*",)
 
 
+class ModelGroup(BaseModel):
+    """Segment modes that one video-worker image serves, and the queue their segments go to.
+
+    A video-worker process consumes VIDEO_QUEUE_URL whichever group it serves: a deployment of
+    a group points that variable at the group's queue and ENABLED_MODELS at its modes.
+    """
+
+    model_config = _SPEC_CONFIG
+
+    name: str
+    queue_worker: Worker
+    modes: tuple[Mode, ...]
+
+
+#: Every mode in exactly one group (checked below), so each segment has exactly one queue.
+MODEL_GROUPS: tuple[ModelGroup, ...] = (
+    ModelGroup(name="cpu", queue_worker=Worker.VIDEO, modes=(Mode.PASSTHROUGH, Mode.GRAYSCALE)),
+    ModelGroup(name="gpu", queue_worker=Worker.VIDEO_GPU, modes=(Mode.SAM2,)),
+)
+CPU_MODEL_GROUP, GPU_MODEL_GROUP = MODEL_GROUPS
+
+
+def model_group(mode: Mode) -> ModelGroup:
+    """The group whose queue receives ``mode``'s segments."""
+    return next(group for group in MODEL_GROUPS if Mode(mode) in group.modes)
+
+
+def model_group_of_queue(worker: Worker) -> ModelGroup | None:
+    """The group whose segments ``worker``'s queue carries; None for the other queues."""
+    return next((group for group in MODEL_GROUPS if group.queue_worker == worker), None)
+
+
+def parse_modes(text: str, *, setting: str = "DEPLOYED_MODES") -> frozenset[Mode]:
+    """``"passthrough, grayscale"`` -> the modes; raises ValueError naming ``setting``."""
+    names = [part.strip().lower() for part in text.split(",") if part.strip()]
+    modes: set[Mode] = set()
+    for name in names:
+        mode = parse_mode(name)
+        if mode is None:
+            choices = ", ".join(m.value for m in Mode)
+            raise ValueError(f"unknown mode {name!r} in {setting}: use {choices}")
+        modes.add(mode)
+    if not modes:
+        raise ValueError(f"{setting} names no mode")
+    return frozenset(modes)
+
+
+def format_modes(modes: Iterable[Mode]) -> str:
+    """The DEPLOYED_MODES / ENABLED_MODELS text for ``modes``, in the order of ``Mode``."""
+    chosen = set(modes)
+    return ",".join(mode.value for mode in Mode if mode in chosen)
+
+
+def _segment_rules() -> tuple[NotificationRule, ...]:
+    # S3 filters take one prefix and one suffix, no wildcard: the mode is the key's suffix
+    # (`segments/{job}/{index}_{total}_{mode}.mp4`), so one rule per mode routes it.
+    return tuple(
+        NotificationRule(
+            prefix=SEGMENTS_PREFIX, suffix=segment_key_suffix(mode), queue_worker=group.queue_worker
+        )
+        for group in MODEL_GROUPS
+        for mode in group.modes
+    )
+
+
 NOTIFICATION_RULES: tuple[NotificationRule, ...] = (
     NotificationRule(prefix=INPUT_PREFIX, queue_worker=Worker.CHUNKING),
-    NotificationRule(prefix=SEGMENTS_PREFIX, queue_worker=Worker.VIDEO),
+    *_segment_rules(),
 )
 #: The name docs/design.md uses.
 NOTIFICATIONS = NOTIFICATION_RULES
@@ -247,6 +316,16 @@ API_KEYS_TABLE = TableSpec(
     partition_key=KeyAttribute(name="key_id", type="S"),
 )
 TABLES: tuple[TableSpec, ...] = (JOBS_TABLE, SEGMENT_COMPLETIONS_TABLE, API_KEYS_TABLE)
+
+
+def _check_model_groups() -> None:
+    grouped = [mode for group in MODEL_GROUPS for mode in group.modes]
+    if sorted(grouped) != sorted(Mode) or len(set(grouped)) != len(grouped):
+        raise ValueError("every mode must be in exactly one of MODEL_GROUPS")
+
+
+_check_model_groups()
+assert_notifications_disjoint(NOTIFICATION_RULES)
 
 
 def queue_spec(worker: Worker) -> QueueSpec:

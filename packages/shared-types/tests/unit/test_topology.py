@@ -5,18 +5,25 @@ from vidpipe_types import (
     API_KEYS_TABLE,
     JOBS_TABLE,
     MAX_RECEIVE_COUNT,
+    MODEL_GROUPS,
     NOTIFICATION_RULES,
     NOTIFICATIONS,
     QUEUES,
     SEGMENT_COMPLETIONS_TABLE,
     TABLES,
     KeyAttribute,
+    Mode,
     NotificationRule,
     OverlappingNotificationsError,
     StackNames,
     TableRole,
     Worker,
     assert_notifications_disjoint,
+    build_segment_key,
+    derive_job_id,
+    format_modes,
+    model_group,
+    parse_modes,
     queue_spec,
 )
 
@@ -31,12 +38,14 @@ def test_default_names() -> None:
         "vidpipe-video",
         "vidpipe-reassembly",
         "vidpipe-detection",
+        "vidpipe-video-gpu",
     ]
     assert [names.dlq(w) for w in Worker] == [
         "vidpipe-chunking-dlq",
         "vidpipe-video-dlq",
         "vidpipe-reassembly-dlq",
         "vidpipe-detection-dlq",
+        "vidpipe-video-gpu-dlq",
     ]
     assert (names.chunking_queue, names.video_queue) == ("vidpipe-chunking", "vidpipe-video")
     assert (names.reassembly_queue, names.detection_queue) == (
@@ -72,9 +81,38 @@ def test_notification_rules() -> None:
     assert NOTIFICATIONS is NOTIFICATION_RULES
     assert [(r.bucket_role, r.prefix, r.suffix, r.queue_worker) for r in NOTIFICATION_RULES] == [
         ("input", "input/", "", Worker.CHUNKING),
-        ("input", "segments/", "", Worker.VIDEO),
+        ("input", "segments/", "_passthrough.mp4", Worker.VIDEO),
+        ("input", "segments/", "_grayscale.mp4", Worker.VIDEO),
+        ("input", "segments/", "_sam2.mp4", Worker.VIDEO_GPU),
     ]
     assert_notifications_disjoint(NOTIFICATION_RULES)
+
+
+@pytest.mark.parametrize("mode", list(Mode))
+def test_each_segment_key_matches_exactly_the_rule_of_its_model_group(mode: Mode) -> None:
+    key = build_segment_key(derive_job_id("b", "input/a.mp4", "e"), 3, 10, mode)
+    matching = [
+        r.queue_worker
+        for r in NOTIFICATION_RULES
+        if key.startswith(r.prefix) and key.endswith(r.suffix)
+    ]
+    assert matching == [model_group(mode).queue_worker]
+
+
+def test_model_groups_split_the_modes_between_the_cpu_and_gpu_queues() -> None:
+    assert [(g.name, g.queue_worker, g.modes) for g in MODEL_GROUPS] == [
+        ("cpu", Worker.VIDEO, (Mode.PASSTHROUGH, Mode.GRAYSCALE)),
+        ("gpu", Worker.VIDEO_GPU, (Mode.SAM2,)),
+    ]
+
+
+def test_parse_and_format_modes() -> None:
+    assert parse_modes(" Grayscale,passthrough ") == {Mode.GRAYSCALE, Mode.PASSTHROUGH}
+    assert format_modes({Mode.SAM2, Mode.PASSTHROUGH}) == "passthrough,sam2"
+    with pytest.raises(ValueError, match="unknown mode 'blur' in DEPLOYED_MODES"):
+        parse_modes("passthrough,blur")
+    with pytest.raises(ValueError, match="names no mode"):
+        parse_modes(" , ")
 
 
 def rule(prefix: str, suffix: str = "", **kwargs: object) -> NotificationRule:
