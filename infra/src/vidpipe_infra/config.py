@@ -41,13 +41,6 @@ class StackConfig:
     #: Intermediate objects (input segments, processed output segments) expire after this
     #: many days.
     segment_expiry_days: int = 7
-    #: Job records and their segment completions get ``expires_at`` this many days after they
-    #: are written (JOB_RETENTION_DAYS); 0 keeps them.
-    job_retention_days: int = 0
-    #: Final outputs under ``jobs/`` expire after this many days; 0 keeps them (the default).
-    output_expiry_days: int = 0
-    #: Source uploads under ``input/`` expire after this many days; 0 keeps them (the default).
-    upload_expiry_days: int = 0
     log_retention_days: int = 30
     #: Age alarm threshold: a message this old means the queue is not being drained.
     oldest_message_alarm_seconds: int = 3600
@@ -95,9 +88,6 @@ class StackConfig:
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
-        for name in ("job_retention_days", "output_expiry_days", "upload_expiry_days"):
-            if getattr(self, name) < 0:
-                raise ConfigError(f"{name} must be 0 (keep) or more, got {getattr(self, name)}")
         if self.oldest_message_alarm_seconds < 60:
             raise ConfigError("oldest_message_alarm_seconds must be at least 60")
         if not self.image_tag:
