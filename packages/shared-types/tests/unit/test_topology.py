@@ -31,18 +31,21 @@ def test_default_names() -> None:
         "vidpipe-video",
         "vidpipe-reassembly",
         "vidpipe-detection",
+        "vidpipe-import",
     ]
     assert [names.dlq(w) for w in Worker] == [
         "vidpipe-chunking-dlq",
         "vidpipe-video-dlq",
         "vidpipe-reassembly-dlq",
         "vidpipe-detection-dlq",
+        "vidpipe-import-dlq",
     ]
     assert (names.chunking_queue, names.video_queue) == ("vidpipe-chunking", "vidpipe-video")
     assert (names.reassembly_queue, names.detection_queue) == (
         "vidpipe-reassembly",
         "vidpipe-detection",
     )
+    assert names.import_queue == "vidpipe-import"
     assert (names.bucket("input"), names.bucket("output")) == ("vidpipe-input", "vidpipe-output")
 
 

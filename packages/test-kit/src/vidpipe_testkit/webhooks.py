@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from vidpipe_aws.webhook import WebhookNotifier
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from types import TracebackType
 
     from vidpipe_aws.webhook import WebhookStatus
@@ -33,8 +34,13 @@ class RecordingNotifier(WebhookNotifier):
         *,
         result: dict[str, Any] | None = None,
         error: dict[str, Any] | None = None,
+        metadata: Mapping[str, str] | None = None,
     ) -> None:
-        self.sent.append({"job_id": job_id, "status": status, "result": result, "error": error})
+        event = {"job_id": job_id, "status": status, "result": result, "error": error}
+        # Only when there is some, as WebhookNotifier sends it: events without stay as they were.
+        if metadata:
+            event["metadata"] = dict(metadata)
+        self.sent.append(event)
 
     @property
     def statuses(self) -> list[str]:
