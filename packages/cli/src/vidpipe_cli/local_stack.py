@@ -99,6 +99,8 @@ class WorkerSpec:
 CHUNKING_WORKER = WorkerSpec("chunking", "vidpipe_chunking", Worker.CHUNKING)
 VIDEO_WORKER = WorkerSpec("video", "vidpipe_video", Worker.VIDEO)
 MEDIA_WORKER = WorkerSpec("media", "vidpipe_media", Worker.REASSEMBLY)
+#: The HTTP API's URL imports (the chunking-worker's package, its own entrypoint and queue).
+IMPORT_WORKER = WorkerSpec("import", "vidpipe_chunking.import_worker", Worker.IMPORT)
 #: The workers of the segment pipeline, in the order a job meets them.
 PIPELINE_WORKERS: tuple[WorkerSpec, ...] = (CHUNKING_WORKER, VIDEO_WORKER, MEDIA_WORKER)
 

@@ -15,6 +15,7 @@ from rich.markup import escape
 from vidpipe_cli.local_env import remove_local_env, write_local_env
 from vidpipe_cli.local_stack import (
     CHUNKING_WORKER,
+    IMPORT_WORKER,
     MEDIA_WORKER,
     VIDEO_WORKER,
     LocalStack,
@@ -70,7 +71,12 @@ def run_up(
         prefix=prefix,
         host=host,
         port=port,
-        workers=[(CHUNKING_WORKER, 1), (video_worker, video_workers), (MEDIA_WORKER, 1)],
+        workers=[
+            (IMPORT_WORKER, 1),
+            (CHUNKING_WORKER, 1),
+            (video_worker, video_workers),
+            (MEDIA_WORKER, 1),
+        ],
         log_sink=terminal_sinks(),
     )
     console.print("starting the local stack: moto server, resources, workers")
