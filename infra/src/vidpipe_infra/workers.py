@@ -57,11 +57,17 @@ class WorkerSpec:
     table_reads: tuple[TableRole, ...] = ()
     table_writes: tuple[TableRole, ...] = ()
     sends: tuple[Worker, ...] = ()
+    #: The package folder (and image repository) whose image runs it, when not its own.
+    image: str = ""
 
     @property
     def short_name(self) -> str:
         """``chunking`` for ``chunking-worker``: construct ids and log stream prefixes."""
         return self.name.removesuffix("-worker")
+
+    @property
+    def image_name(self) -> str:
+        return self.image or self.name
 
 
 CHUNKING = WorkerSpec(
@@ -105,9 +111,23 @@ DETECTION = WorkerSpec(
     table_writes=(TableRole.JOBS,),
 )
 
-#: The workers every deployment runs; DETECTION joins them with ``-c detection=true``.
+#: The HTTP API's URL imports: the chunking-worker's image with its own entrypoint. It writes
+#: only uploads (and reads them back: the HEAD after the upload needs s3:GetObject).
+IMPORT = WorkerSpec(
+    name="import-worker",
+    module="vidpipe_chunking.import_worker",
+    queue=Worker.IMPORT,
+    image="chunking-worker",
+    reads=(ObjectAccess("input", UPLOADS),),
+    writes=(ObjectAccess("input", UPLOADS),),
+    table_writes=(TableRole.JOBS,),
+)
+
+#: The workers every deployment runs; DETECTION joins them with ``-c detection=true``, IMPORT
+#: with the HTTP API (``-c api=true``), the only sender of import requests.
 CORE_WORKERS: tuple[WorkerSpec, ...] = (CHUNKING, VIDEO, MEDIA)
 
 
-def workers(*, detection: bool) -> tuple[WorkerSpec, ...]:
-    return (*CORE_WORKERS, DETECTION) if detection else CORE_WORKERS
+def workers(*, detection: bool, api: bool = False) -> tuple[WorkerSpec, ...]:
+    deployed = (*CORE_WORKERS, DETECTION) if detection else CORE_WORKERS
+    return (*deployed, IMPORT) if api else deployed
