@@ -7,8 +7,9 @@ and a `complete` that only the lease owner of a `reassembling` job can win. Only
 sends the "completed" webhook.
 
 A job cancelled meanwhile is checked for before the join and again before the outputs are
-uploaded; a cancel that lands later still makes `complete` fail, and then the outputs just
-written are removed: a cancelled job never shows a final.mp4.
+uploaded; a cancel that lands later still makes `complete` fail: the job lists no outputs and
+no webhook goes out. (Workers may not delete objects, so the files of such a late cancel stay
+until the job is deleted: `DELETE /v1/jobs/{id}` removes everything under `jobs/{job_id}/`.)
 """
 
 from __future__ import annotations
@@ -359,8 +360,10 @@ class MediaHandler:
         if not self._jobs.complete(job_id, self._worker_id, outputs):
             current = self._jobs.get(job_id)
             if current is None or current.status is JobStatus.CANCELLED:
-                # Cancelled (or deleted) after the last check: nothing of it may stay.
-                self._remove_outputs(job_id, outputs)
+                logger.info(
+                    "job %s was cancelled before it completed: not completed, no webhook",
+                    job_id,
+                )
                 return
             # Our lease ran out and another worker took the job over; its `complete` is the
             # one that counts, and it sends the webhook.
@@ -385,13 +388,6 @@ class MediaHandler:
                 },
                 metadata=job.user_metadata,
             )
-
-    def _remove_outputs(self, job_id: str, outputs: Mapping[str, str]) -> None:
-        for name, key in outputs.items():
-            if name == PRIMARY_IMAGE_OUTPUT:
-                continue  # a frame crop of the video-worker's, not an output of this job's join
-            self._storage.delete(self._output_bucket, key)
-        logger.info("job %s was cancelled before it completed: its outputs were removed", job_id)
 
 
 def parse_payload(body: str) -> ReassemblyPayload:
