@@ -105,3 +105,30 @@ def test_the_sam2_video_worker_is_the_video_worker_with_a_mounted_checkpoint(
     mounts = [volume.split(":") for volume in sam2["volumes"]]
     assert [(source, mode) for source, _, mode in mounts] == [("./models", "ro")]
     assert model_env["SAM2_CHECKPOINT"].startswith(mounts[0][1] + "/")
+
+
+def test_the_import_worker_runs_the_chunking_image_on_the_import_queue(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    importer, chunking = services["import-worker"], services["chunking-worker"]
+    assert importer["image"] == chunking["image"]
+    assert "build" not in importer, "the chunking-worker's build makes its image"
+    assert importer["command"] == ["python", "-m", "vidpipe_chunking.import_worker"]
+    assert importer["depends_on"] == chunking["depends_on"]
+    assert importer["environment"][aws_env("import_queue_url")].endswith(f"/{NAMES.import_queue}")
+
+
+def test_the_api_is_built_served_on_loopback_and_pointed_at_localstack(
+    compose: dict[str, Any],
+) -> None:
+    api = compose["services"]["api"]
+    assert api["build"] == {"context": ".", "dockerfile": "packages/api/Dockerfile"}
+    assert (REPO_ROOT / api["build"]["dockerfile"]).is_file()
+    assert api["ports"] == ["127.0.0.1:8000:8000"]
+    env = api["environment"]
+    assert env[aws_env("endpoint_url")] == "http://localstack:4566"
+    assert env["API_HOST"] == "0.0.0.0" and env["API_PORT"] == "8000"
+    assert env["API_KEYS_TABLE_NAME"] == NAMES.api_keys_table
+    assert env[aws_env("import_queue_url")].endswith(f"/{NAMES.import_queue}")
+    assert "profiles" not in api

@@ -25,8 +25,8 @@ SAM2_FOLDER = "sam2-model"
 SAM2_DOCKERFILE = REPO_ROOT / "packages" / SAM2_FOLDER / "Dockerfile"
 DETECTION_DOCKERFILE = REPO_ROOT / "packages" / DETECTION.name / "Dockerfile"
 TORCH_FOLDERS = [DETECTION.name, SAM2_FOLDER]
-# The member images: every core worker and the cli (it provisions the compose stack).
-MEMBER_FOLDERS = [*(spec.name for spec in CORE_WORKERS), "cli"]
+# The member images: every core worker, the cli (it provisions the compose stack) and the API.
+MEMBER_FOLDERS = [*(spec.name for spec in CORE_WORKERS), "cli", "api"]
 
 
 def _dockerfile(spec: WorkerSpec) -> str:

@@ -161,7 +161,7 @@ def test_gpu_option_moves_the_video_worker_to_gpu_instances(full_template: Templ
     containers = _containers(full_template)
     assert containers[VIDEO_GPU.name]["ResourceRequirements"] == [{"Type": "GPU", "Value": "1"}]
     assert containers[VIDEO_GPU.name]["StopTimeout"] == 120
-    assert "VideoGpuImages" in json.dumps(containers[VIDEO_GPU.name]["Image"])
+    assert "VideoWorkerSam2Images" in json.dumps(containers[VIDEO_GPU.name]["Image"])
     repositories = {
         r["Properties"]["RepositoryName"]
         for r in resources(full_template, "AWS::ECR::Repository").values()

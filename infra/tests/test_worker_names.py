@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from vidpipe_infra.workers import VIDEO, VIDEO_GPU, WorkerSpec
 
-ALL_WORKERS = workers(detection=True, gpu=True)
+ALL_WORKERS = workers(detection=True, gpu=True, api=True)
 LOCAL_STACK = REPO_ROOT / "packages" / "cli" / "src" / "vidpipe_cli" / "local_stack.py"
 
 
@@ -78,7 +78,7 @@ def test_the_local_stack_runs_each_module_on_the_queue_infra_gives_it() -> None:
     local = _local_stack_queues()
     assert local, f"no _spec(...) calls found in {LOCAL_STACK}"
     # The GPU service runs the video-worker's module too, on its model group's queue.
-    by_module = {spec.module: spec.queue for spec in workers(detection=True)}
+    by_module = {spec.module: spec.queue for spec in workers(detection=True, api=True)}
     assert {module: by_module.get(module) for module in local} == local
 
 
@@ -94,7 +94,8 @@ def test_each_task_definition_sets_the_worker_name(full_template: Template) -> N
         for task in resources(full_template, "AWS::ECS::TaskDefinition").values()
         for container in task["Properties"]["ContainerDefinitions"]
     }
-    assert set(containers) == {spec.name for spec in ALL_WORKERS}
+    # The full template deploys every worker but the import worker (it comes with the API).
+    assert set(containers) == {spec.name for spec in workers(detection=True, gpu=True)}
     for name, container in containers.items():
         env = {item["Name"]: item["Value"] for item in container["Environment"]}
         assert env[variable] == name

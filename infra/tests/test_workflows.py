@@ -46,7 +46,8 @@ def test_images_are_pushed_on_tags_with_oidc_for_every_worker() -> None:
     for spec in workers(detection=True):
         assert built[spec.name] == f"packages/{spec.name}/Dockerfile"
     assert built[SAM2_IMAGE] == "packages/sam2-model/Dockerfile"
-    assert set(built) == {*(spec.name for spec in workers(detection=True)), SAM2_IMAGE}
+    assert built["api"] == "packages/api/Dockerfile"
+    assert set(built) == {*(spec.name for spec in workers(detection=True)), SAM2_IMAGE, "api"}
     # Every image Dockerfile but the CLI's (it provisions a local stack, nothing deploys it).
     assert set(built.values()) == {
         str(path.relative_to(REPO_ROOT))

@@ -16,6 +16,15 @@ if TYPE_CHECKING:
     from constructs import IConstruct
 
 ACCEPTED_FINDINGS: dict[str, str] = {
+    "CKV_AWS_2": (
+        "without api_certificate_arn the API's load balancer serves plain HTTP for a "
+        "deployment that terminates TLS in front of it; with one it serves HTTPS and redirects"
+    ),
+    "CKV_AWS_91": (
+        "load balancer access logs need a separate log bucket per deployment; the API logs "
+        "every request itself"
+    ),
+    "CKV_AWS_103": ("the plain-HTTP listener has no TLS policy to set; see CKV_AWS_2"),
     "CKV_AWS_18": (
         "S3 access logging needs a separate log bucket per deployment; object-level audit "
         "is available through CloudTrail data events, and every job records its own keys"

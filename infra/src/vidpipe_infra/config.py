@@ -54,6 +54,14 @@ class StackConfig:
     nat_gateways: int = 1
     #: Subscribed to the alarm topic when set (AWS emails a confirmation link first).
     alarm_email: str = ""
+    #: Deploy the HTTP API (a Fargate service behind a load balancer) and the import worker.
+    api: bool = False
+    #: An ACM certificate ARN: the API's load balancer then serves HTTPS on 443 (and redirects
+    #: 80); unset, it serves plain HTTP on 80 (put it behind your own TLS terminator).
+    api_certificate_arn: str = ""
+    #: Origins allowed to POST uploads to the input bucket from a browser (comma-separated).
+    api_cors_origins: str = "*"
+    api_tasks: int = 2
     #: Concurrent messages per task (MAX_CONCURRENT_JOBS); also the backlog one task is sized for.
     jobs_per_task: int = 2
     chunking: ServiceSize = ServiceSize(
@@ -85,6 +93,7 @@ class StackConfig:
             "jobs_per_task",
             "nat_gateways",
             "gpu_max_instances",
+            "api_tasks",
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")

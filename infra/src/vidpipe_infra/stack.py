@@ -10,6 +10,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 
 from vidpipe_chunking.settings import ChunkingSettings
+from vidpipe_infra.api import ApiService
 from vidpipe_infra.checks import accept_findings
 from vidpipe_infra.compute import Compute
 from vidpipe_infra.env import aws_env, env_name
@@ -55,7 +56,10 @@ class VidpipeStack(Stack):
         self.buckets.add_notifications(self.queues)
         self.tables = Tables(self, "Tables", names=names)
         self.compute = Compute(self, "Compute", config=config)
-        deployed = workers(detection=config.detection, gpu=config.gpu)
+        if config.api:
+            # Browsers POST uploads straight to S3 through the API's presigned forms.
+            self.buckets.allow_browser_uploads(config.api_cors_origins)
+        deployed = workers(detection=config.detection, gpu=config.gpu, api=config.api)
         available = frozenset(spec.queue for spec in deployed)
         # Jobs of another mode fail at chunking with the reason: nothing would consume them.
         self.deployed_modes = format_modes(
@@ -76,15 +80,7 @@ class VidpipeStack(Stack):
         self.services: dict[str, WorkerService] = {}
         for spec in deployed:
             label = "".join(part.capitalize() for part in spec.short_name.split("-"))
-            repository = ecr.Repository(
-                self,
-                f"{label}Images",
-                repository_name=f"{names.prefix}/{spec.image}",
-                image_scan_on_push=True,
-                image_tag_mutability=ecr.TagMutability.IMMUTABLE,
-                encryption=ecr.RepositoryEncryption.KMS,
-                removal_policy=RemovalPolicy.RETAIN,
-            )
+            repository = self._repository(spec.image_name)
             own = dict(environment)
             if spec is CHUNKING:
                 own[env_name(ChunkingSettings, "deployed_modes")] = self.deployed_modes
@@ -109,11 +105,39 @@ class VidpipeStack(Stack):
                 available=available,
             )
             grant_worker(service.task_role, statements)
-            self.repositories[spec.image] = repository
             self.services[spec.name] = service
-            CfnOutput(self, f"{label}Repository", value=repository.repository_uri)
+        self.api: ApiService | None = None
+        if config.api:
+            self.api = ApiService(
+                self,
+                "Api",
+                config=config,
+                compute=self.compute,
+                repository=self._repository("api"),
+                buckets=self.buckets,
+                tables=self.tables,
+                queues=self.queues,
+            )
+            CfnOutput(self, "ApiUrl", value=self.api.url)
         CfnOutput(self, "InputBucket", value=names.input_bucket)
         CfnOutput(self, "AlarmTopic", value=self.alarm_topic.topic_arn)
+
+    def _repository(self, image: str) -> ecr.Repository:
+        """The image repository `<prefix>/<image>`, made once however many services run it."""
+        if image not in self.repositories:
+            label = "".join(part.capitalize() for part in image.removesuffix("-worker").split("-"))
+            repository = ecr.Repository(
+                self,
+                f"{label}Images",
+                repository_name=f"{self.config.prefix}/{image}",
+                image_scan_on_push=True,
+                image_tag_mutability=ecr.TagMutability.IMMUTABLE,
+                encryption=ecr.RepositoryEncryption.KMS,
+                removal_policy=RemovalPolicy.RETAIN,
+            )
+            self.repositories[image] = repository
+            CfnOutput(self, f"{label}Repository", value=repository.repository_uri)
+        return self.repositories[image]
 
     def _size(self, spec: WorkerSpec) -> ServiceSize:
         sizes = {
@@ -121,5 +145,7 @@ class VidpipeStack(Stack):
             "video-worker": self.config.video,
             "media-worker": self.config.media,
             "video-gpu-worker": self.config.gpu_size,
+            # An import downloads up to the upload limit to scratch, as chunking does.
+            "import-worker": self.config.chunking,
         }
         return sizes.get(spec.name, self.config.detection_size)

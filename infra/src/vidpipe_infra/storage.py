@@ -56,6 +56,18 @@ class Buckets(Construct):
     def bucket(self, role: BucketRole) -> s3.Bucket:
         return self.input if role == "input" else self.output
 
+    def allow_browser_uploads(self, origins: str) -> None:
+        """CORS on the input bucket for the HTTP API's presigned POST forms, sent by browsers.
+        Only POST: what may be uploaded is still bound by each form's signed policy."""
+        allowed = [origin.strip() for origin in origins.split(",") if origin.strip()]
+        self.input.add_cors_rule(
+            allowed_methods=[s3.HttpMethods.POST],
+            allowed_origins=allowed or ["*"],
+            allowed_headers=["*"],
+            exposed_headers=["ETag", "Location"],
+            max_age=3000,
+        )
+
     def _bucket(self, label: str, name: str, rules: list[s3.LifecycleRule]) -> s3.Bucket:
         bucket = s3.Bucket(
             self,

@@ -75,6 +75,10 @@ class WorkerSpec:
         """``chunking`` for ``chunking-worker``: construct ids and log stream prefixes."""
         return short_worker_name(self.queue)
 
+    @property
+    def image_name(self) -> str:
+        return self.image or self.name
+
 
 CHUNKING = WorkerSpec(
     module="vidpipe_chunking",
@@ -125,14 +129,27 @@ VIDEO_GPU = WorkerSpec(
     sends=VIDEO.sends,
 )
 
-#: The workers every deployment runs; DETECTION is on unless ``detection = false``, and
-#: VIDEO_GPU joins them with ``gpu = true``.
+#: The HTTP API's URL imports: the chunking-worker's image with its own entrypoint. It writes
+#: only uploads (and reads them back: the HEAD after the upload needs s3:GetObject).
+IMPORT = WorkerSpec(
+    module="vidpipe_chunking.import_worker",
+    queue=Worker.IMPORT,
+    image="chunking-worker",
+    reads=(ObjectAccess("input", UPLOADS),),
+    writes=(ObjectAccess("input", UPLOADS),),
+    table_writes=(TableRole.JOBS,),
+)
+
+#: The workers every deployment runs; DETECTION is on unless ``detection = false``,
+#: VIDEO_GPU joins them with ``gpu = true`` and IMPORT with the HTTP API (``api = true``), the
+#: only sender of import requests.
 CORE_WORKERS: tuple[WorkerSpec, ...] = (CHUNKING, VIDEO, MEDIA)
 
 
-def workers(*, detection: bool, gpu: bool = False) -> tuple[WorkerSpec, ...]:
+def workers(*, detection: bool, gpu: bool = False, api: bool = False) -> tuple[WorkerSpec, ...]:
     return (
         *CORE_WORKERS,
         *((DETECTION,) if detection else ()),
         *((VIDEO_GPU,) if gpu else ()),
+        *((IMPORT,) if api else ()),
     )

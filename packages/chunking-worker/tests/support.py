@@ -69,16 +69,35 @@ class CountingStorage(InMemoryObjectStorage):
 
 
 class RecordingJobStore(InMemoryJobStore):
-    """In-memory jobs that remember the stages written by update_fields (progress)."""
+    """In-memory jobs that remember the stages written (progress), and can cancel a job when
+    a given stage is about to be written (`cancel_at_stage`) or after a number of reads
+    (`cancel_after_reads`), to stop a handler at one precise step."""
 
     def __init__(self) -> None:
         super().__init__()
         self.stages: list[str] = []
+        self.cancel_at_stage: str | None = None
+        self.cancel_after_reads: int | None = None
+
+    def get(self, job_id: str) -> Job | None:
+        if self.cancel_after_reads is not None:
+            self.cancel_after_reads -= 1
+            if self.cancel_after_reads < 0:
+                self.cancel_after_reads = None
+                self.cancel(job_id)
+        return super().get(job_id)
 
     def update_fields(self, job_id: str, **fields: Any) -> Job:
         if "stage" in fields:
             self.stages.append(fields["stage"])
         return super().update_fields(job_id, **fields)
+
+    def update_active(self, job_id: str, **fields: Any) -> Job | None:
+        if "stage" in fields:
+            if fields["stage"] == self.cancel_at_stage:
+                self.cancel(job_id)
+            self.stages.append(fields["stage"])
+        return super().update_active(job_id, **fields)
 
 
 #: What the fake probe says of any upload unless told otherwise: 3 s, 160x120, 10 fps, a

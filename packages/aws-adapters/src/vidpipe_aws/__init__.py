@@ -22,6 +22,7 @@ from vidpipe_aws.errors import (
     RetryableAwsError,
 )
 from vidpipe_aws.faults import fault_point
+from vidpipe_aws.job_guard import JobStoppedError, ensure_active, log_stopped
 from vidpipe_aws.jobs import (
     MAX_TENANT_PAGE,
     CancelOutcome,
@@ -75,6 +76,9 @@ from vidpipe_aws.worker import WorkerContext, WorkerParts, serve
 from vidpipe_aws.worker_names import short_worker_name, worker_name
 
 __all__ = [
+    "JobStoppedError",
+    "ensure_active",
+    "log_stopped",
     "ApiKeyStore",
     "AwsAdapterError",
     "AwsClients",

@@ -176,6 +176,17 @@ class JobStore(AdapterEdge, ABC):
             raise NotFoundError(f"job {job_id} does not exist")
         return updated
 
+    def update_active(self, job_id: str, **fields: Any) -> Job | None:
+        """Like `update_fields`, but only while the job is not final: None, changing nothing,
+        when it was cancelled, failed or completed (or is gone). A worker's progress write
+        thereby doubles as its cancel check and never touches a cancelled job's record."""
+        job = self.get(job_id)
+        if job is None or job.status.is_final:
+            return None
+        values = self._checked_fields(job, fields)
+        values["updated_at"] = self._clock()
+        return self._write(job_id, JobUpdate(values), IsIn("status", NOT_FINAL))
+
     def record_progress(self, job_id: str, completed_segments: int) -> bool:
         """Raise completed_segments to this value (never lower it); False when nothing changed.
 

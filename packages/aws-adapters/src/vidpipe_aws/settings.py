@@ -42,6 +42,7 @@ class AwsSettings(BaseSettings):
     video_queue_url: str | None = Field(default=None, validation_alias="VIDEO_QUEUE_URL")
     reassembly_queue_url: str | None = Field(default=None, validation_alias="REASSEMBLY_QUEUE_URL")
     detection_queue_url: str | None = Field(default=None, validation_alias="DETECTION_QUEUE_URL")
+    import_queue_url: str | None = Field(default=None, validation_alias="IMPORT_QUEUE_URL")
     video_gpu_queue_url: str | None = Field(default=None, validation_alias="VIDEO_GPU_QUEUE_URL")
 
     def endpoint_for(self, service: str) -> str | None:

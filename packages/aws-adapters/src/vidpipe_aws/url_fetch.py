@@ -263,6 +263,7 @@ def _fetch(
             _PinnedHTTPSConnection if checked.scheme == "https" else _PinnedHTTPConnection
         )
         connection = connection_type(checked, timeout=policy.read_timeout_seconds)
+        response: http.client.HTTPResponse | None = None
         try:
             response = _request(connection, checked, deadline)
             if response.status in _REDIRECT_STATUSES:
@@ -280,6 +281,10 @@ def _fetch(
             size = _stream(response, destination, policy, progress, deadline, current)
             return FetchResult(current, size, response.getheader("Content-Type"), redirects)
         finally:
+            # An HTTP/1.0 answer hands the socket to the response: close both, also when the
+            # answer was a redirect or an error that was never read.
+            if response is not None:
+                response.close()
             connection.close()
     raise TooManyRedirectsError(
         f"{display_url(url)} redirected more than {policy.max_redirects} times"

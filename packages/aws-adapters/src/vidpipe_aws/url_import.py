@@ -30,10 +30,13 @@ def import_url(
     *,
     work_dir: Path | None = None,
     progress: Callable[[int, int | None], None] | None = None,
+    before_upload: Callable[[], None] | None = None,
     resolve: Callable[[str, int], list[str]] = resolve_host,
 ) -> ObjectInfo:
     """Fetch ``request.source_url`` and upload it to ``request.bucket``/``request.key``.
 
+    ``before_upload`` runs between the two (the import worker checks there that the job was
+    not cancelled meanwhile; whatever it raises stops the import, the download removed).
     Raises the fetcher's UrlFetchError subclasses (the job should fail with their message)
     and the storage's errors (worth a retry).
     """
@@ -42,6 +45,8 @@ def import_url(
         result = fetch_to_file(
             request.source_url, source, policy, progress=progress, resolve=resolve
         )
+        if before_upload is not None:
+            before_upload()
         content_type = result.content_type or _FALLBACK_CONTENT_TYPE
         storage.upload_file(
             source,

@@ -190,5 +190,24 @@ class NotifyingFailureRecorder:
     def fail(self, job_id: str, stage: str, reason: str) -> bool:
         changed = self._jobs.fail(job_id, stage, reason)
         if changed:
-            self._notifier.notify(job_id, "failed", error={"stage": stage, "reason": reason})
+            self._notifier.notify(
+                job_id,
+                "failed",
+                error={"stage": stage, "reason": reason},
+                metadata=self._user_metadata(job_id),
+            )
         return changed
+
+    def _user_metadata(self, job_id: str) -> Mapping[str, str] | None:
+        """The job's user metadata for the webhook; a store that cannot say sends none."""
+        get = getattr(self._jobs, "get", None)
+        if get is None:
+            return None
+        try:
+            job = get(job_id)
+        except Exception:
+            # The failure is recorded; a webhook without metadata beats no webhook.
+            logger.warning("could not read job %s for its webhook metadata", job_id)
+            return None
+        metadata = getattr(job, "user_metadata", None)
+        return dict(metadata) if metadata else None

@@ -33,11 +33,13 @@ def test_env_uses_the_names_aws_settings_reads() -> None:
         "REASSEMBLY_QUEUE_URL": "http://sqs.local/demo-reassembly",
         "DETECTION_QUEUE_URL": "http://sqs.local/demo-detection",
         "VIDEO_GPU_QUEUE_URL": "http://sqs.local/demo-video-gpu",
+        "IMPORT_QUEUE_URL": "http://sqs.local/demo-import",
     }
     settings = AwsSettings(**env)  # type: ignore[arg-type]
     assert settings.video_queue_url == "http://sqs.local/demo-video"
     assert settings.queue_url(Worker.VIDEO_GPU) == "http://sqs.local/demo-video-gpu"
     assert settings.segment_completions_table == "demo-segment-completions"
+    assert settings.import_queue_url == "http://sqs.local/demo-import"
 
 
 def test_overlapping_notification_rules_are_refused_before_any_call(

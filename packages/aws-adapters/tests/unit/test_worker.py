@@ -41,6 +41,7 @@ def test_each_worker_is_named_after_its_queue_but_the_media_worker() -> None:
         Worker.REASSEMBLY: "media-worker",
         Worker.DETECTION: "detection-worker",
         Worker.VIDEO_GPU: "video-gpu-worker",
+        Worker.IMPORT: "import-worker",
     }
     assert [short_worker_name(queue) for queue in Worker] == [
         "chunking",
@@ -48,6 +49,7 @@ def test_each_worker_is_named_after_its_queue_but_the_media_worker() -> None:
         "media",
         "detection",
         "video-gpu",
+        "import",
     ]
 
 

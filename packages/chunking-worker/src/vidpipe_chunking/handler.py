@@ -5,6 +5,9 @@ for a duplicate event), checks the upload, splits it into keyframe-aligned segme
 them as `segments/{job_id}/{index}_{total}_{mode}.mp4` (each upload is an event for the
 video-worker), records the total and runs the reassembly trigger. Every step is safe to
 repeat: a redelivered message re-does the chunking and re-uploads the same keys.
+
+A job cancelled meanwhile is checked for before the split, before each segment upload and
+when the total is recorded: the handler stops there and the job gets no more segments.
 """
 
 from __future__ import annotations
@@ -20,12 +23,15 @@ from typing import TYPE_CHECKING
 from vidpipe_aws import (
     BadInput,
     ConditionFailedError,
+    JobStoppedError,
     NotFoundError,
     NotifyingFailureRecorder,
     bind_log_context,
     emit_metric,
+    ensure_active,
     fault_point,
     log_context,
+    log_stopped,
 )
 from vidpipe_chunking.splitter import FfmpegSplitter
 from vidpipe_ffmpeg import InvalidMediaError
@@ -145,8 +151,12 @@ class ChunkingHandler:
         bind_log_context(job_id=job_id)
         with log_context(job_id=job_id, stage=STAGE):
             job = self._start(job_id, event, info)
-            if job is not None:
+            if job is None:
+                return
+            try:
                 self._chunk(job, info)
+            except JobStoppedError as exc:
+                log_stopped(exc)
 
     # Deciding ------------------------------------------------------------------------------
 
@@ -233,7 +243,7 @@ class ChunkingHandler:
             self._check_size(job.job_id, size)
             fault_point("chunking.downloaded")
             probed = self._probe(job.job_id, source)
-            self._jobs.update_fields(job.job_id, stage="chunking: splitting")
+            self._set_stage(job.job_id, "chunking: splitting", before="splitting")
             result = self._split(job.job_id, source, Path(tmp) / "segments", probed)
             total = len(result.segments)
             logger.info(
@@ -290,6 +300,8 @@ class ChunkingHandler:
         total = len(result.segments)
         every = max(1, math.ceil(total / PROGRESS_UPDATES))
         for segment in result.segments:
+            # Each upload is an event a video-worker acts on: none for a cancelled job.
+            ensure_active(self._jobs, job.job_id, before=f"uploading segment {segment.index}")
             key = build_segment_key(job.job_id, segment.index, total, job.options.mode)
             self._storage.upload_file(
                 segment.path, job.source_bucket, key, content_type=SEGMENT_CONTENT_TYPE
@@ -298,8 +310,10 @@ class ChunkingHandler:
             done = segment.index + 1
             # The last upload's progress is shown by the move to processing just after.
             if done % every == 0 and done < total:
-                self._jobs.update_fields(
-                    job.job_id, stage=f"chunking: uploaded {done}/{total} segments"
+                self._set_stage(
+                    job.job_id,
+                    f"chunking: uploaded {done}/{total} segments",
+                    before=f"uploading segment {done}",
                 )
 
     def _finish(self, job: Job, total: int) -> None:
@@ -320,12 +334,43 @@ class ChunkingHandler:
             return
         logger.info("chunking done: %d segments uploaded, job processing", total)
         fault_point("chunking.total_recorded")
-        self._notifier.notify(job.job_id, "processing", result={"total_segments": total})
+        self._notifier.notify(
+            job.job_id,
+            "processing",
+            result={"total_segments": total},
+            metadata=job.user_metadata,
+        )
         if job.options.detect and self._detection_queue is not None:
-            request = DetectionRequest(job_id=job.job_id, source_key=job.source_key)
+            request = detection_request(job)
             self._detection_queue.send(request.model_dump_json())
             logger.info("detection requested")
         self._trigger.evaluate(job.job_id, "chunking")
+
+    def _set_stage(self, job_id: str, stage: str, *, before: str) -> None:
+        """Show the stage, unless the job is final by now (then stop: JobStoppedError)."""
+        if self._jobs.update_active(job_id, stage=stage) is None:
+            current = self._jobs.get(job_id)
+            raise JobStoppedError(job_id, None if current is None else current.status, before)
+
+
+def detection_request(job: Job) -> DetectionRequest:
+    """The detection the job asked for: its own interval and detectors (the HTTP API's
+    `options.detection`), else the request's defaults."""
+    options = job.options.detection
+    if options is None:
+        return DetectionRequest(job_id=job.job_id, source_key=job.source_key)
+    interval = (
+        {}
+        if options.frame_interval_seconds is None
+        else {"frame_interval_seconds": options.frame_interval_seconds}
+    )
+    return DetectionRequest(
+        job_id=job.job_id,
+        source_key=job.source_key,
+        detect_faces=options.faces,
+        detect_poses=options.poses,
+        **interval,
+    )
 
 
 def human_size(size: int) -> str:

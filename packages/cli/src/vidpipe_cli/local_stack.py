@@ -120,6 +120,8 @@ def _spec(module: str, queue: Worker) -> WorkerSpec:
 CHUNKING_WORKER = _spec("vidpipe_chunking", Worker.CHUNKING)
 VIDEO_WORKER = _spec("vidpipe_video", Worker.VIDEO)
 MEDIA_WORKER = _spec("vidpipe_media", Worker.REASSEMBLY)
+#: The HTTP API's URL imports (the chunking-worker's package, its own entrypoint and queue).
+IMPORT_WORKER = _spec("vidpipe_chunking.import_worker", Worker.IMPORT)
 #: The workers of the segment pipeline, in the order a job meets them.
 PIPELINE_WORKERS: tuple[WorkerSpec, ...] = (CHUNKING_WORKER, VIDEO_WORKER, MEDIA_WORKER)
 
@@ -471,16 +473,32 @@ class LocalStack:
             **self.stack.env(),
         }
 
+    def process_env(self) -> dict[str, str]:
+        """The environment of any process of this stack (a worker, the API): the caller's,
+        with this stack's endpoints, credentials and names, and nothing that would send it to
+        another AWS."""
+        env = {**os.environ, **self.client_env(), PARENT_PID_VARIABLE: str(os.getpid())}
+        # A profile in the caller's environment would beat the fake keys in some set-ups.
+        env.pop("AWS_PROFILE", None)
+        # Nor may the caller's per-service endpoints send a process elsewhere than this stack.
+        own_endpoints = self._aws.env() if self._aws.endpoint_url else {}
+        for variable in (
+            "AWS_ENDPOINT_URL_S3",
+            "AWS_ENDPOINT_URL_SQS",
+            "AWS_ENDPOINT_URL_DYNAMODB",
+        ):
+            if variable not in own_endpoints:
+                env.pop(variable, None)
+        return env
+
     def worker_env(self, spec: WorkerSpec) -> dict[str, str]:
         """The environment of each of `spec`'s processes (before `spec.env` and `worker_env`)."""
         env = {
-            **os.environ,
+            **self.process_env(),
             **LOCAL_RUNNER_ENV,
-            **self.client_env(),
             # Set even though it is the entrypoint's default: one exported in the caller's
             # shell must not rename the worker.
             "WORKER_NAME": spec.worker_name,
-            PARENT_PID_VARIABLE: str(os.getpid()),
             **self._worker_env,
         }
         group = model_group_of_queue(spec.queue)
@@ -494,17 +512,6 @@ class LocalStack:
         if spec.queue is Worker.CHUNKING:
             # Jobs of a mode no video-worker here serves fail at chunking with the reason.
             env["DEPLOYED_MODES"] = format_modes(self.served_modes())
-        # A profile in the caller's environment would beat the fake keys in some set-ups.
-        env.pop("AWS_PROFILE", None)
-        # Nor may the caller's per-service endpoints send a worker elsewhere than this stack.
-        own_endpoints = self._aws.env() if self._aws.endpoint_url else {}
-        for variable in (
-            "AWS_ENDPOINT_URL_S3",
-            "AWS_ENDPOINT_URL_SQS",
-            "AWS_ENDPOINT_URL_DYNAMODB",
-        ):
-            if variable not in own_endpoints:
-                env.pop(variable, None)
         return env
 
     def served_modes(self) -> set[Mode]:

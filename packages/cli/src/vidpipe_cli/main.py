@@ -26,7 +26,12 @@ from vidpipe_cli.api_keys import api_keys
 from vidpipe_cli.demo import DEMO_SEGMENT_SECONDS, run_demo
 from vidpipe_cli.detect import detect
 from vidpipe_cli.dlq import dlq_reports, redrive
-from vidpipe_cli.errors import JobNotFoundError, StackNotFoundError, VidpipeCliError
+from vidpipe_cli.errors import (
+    JobNotFoundError,
+    StackNotFoundError,
+    UsageError,
+    VidpipeCliError,
+)
 from vidpipe_cli.fetch import fetch_outputs
 from vidpipe_cli.follow import follow_job
 from vidpipe_cli.host_env import provisioned_env
@@ -35,7 +40,7 @@ from vidpipe_cli.local_stack import VIDEO_WORKER, WorkerSpec
 from vidpipe_cli.sam2_local import find_sam2_python, sam2_video_worker
 from vidpipe_cli.serve import run_up
 from vidpipe_cli.settings import CliSettings
-from vidpipe_cli.submit import job_options, submit_file
+from vidpipe_cli.submit import is_url, job_options, submit_file, submit_url
 from vidpipe_cli.summary import job_table
 from vidpipe_cli.sweep import run_sweep
 from vidpipe_cli.target import Target
@@ -357,7 +362,7 @@ def provision_command(ctx: click.Context, env_file: Path | None) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("source")
 @click.option("--mode", type=_MODES, default=Mode.PASSTHROUGH.value, show_default=True)
 @click.option("--detect", is_flag=True, help="Also run detection on the final video.")
 @click.option("--analyze", type=click.Choice([a.value for a in Analysis]), default=None)
@@ -369,7 +374,7 @@ def provision_command(ctx: click.Context, env_file: Path | None) -> None:
 @click.pass_context
 def submit(
     ctx: click.Context,
-    file: Path,
+    source: str,
     mode: str,
     detect: bool,
     analyze: str | None,
@@ -381,7 +386,8 @@ def submit(
     wait: bool,
     timeout: float,
 ) -> None:
-    """Upload FILE as a new job and print its id."""
+    """Upload SOURCE (a file, or an http(s) URL that the import worker fetches) as a new job
+    and print its id."""
     options = job_options(
         Mode(mode),
         detect=detect,
@@ -391,7 +397,12 @@ def submit(
         prompt_text=prompt_text,
     )
     target = _ctx(ctx).target()
-    submission = submit_file(target, file, options=options, job_id=job_id, key=key)
+    if is_url(source):
+        if key is not None:
+            raise UsageError("--key applies to files: an imported URL goes to input/<job id>/")
+        submission = submit_url(target, source, options=options, job_id=job_id)
+    else:
+        submission = submit_file(target, Path(source), options=options, job_id=job_id, key=key)
     click.echo(submission.job_id)
     if wait:
         job = follow_job(target, submission.job_id, err_console(), timeout=timeout)

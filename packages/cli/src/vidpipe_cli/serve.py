@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
+from vidpipe_cli.local_api import LocalApi
 from vidpipe_cli.local_env import remove_local_env, write_local_env
 from vidpipe_cli.local_stack import (
     CHUNKING_WORKER,
+    IMPORT_WORKER,
     MEDIA_WORKER,
     VIDEO_WORKER,
     LocalStack,
@@ -75,6 +77,7 @@ def run_up(
         host=host,
         port=port,
         workers=[
+            (IMPORT_WORKER, 1),
             (CHUNKING_WORKER, 1),
             # With sam2, the plain video-worker still serves the CPU modes on their own queue.
             *([(VIDEO_WORKER, video_workers)] if video_worker != VIDEO_WORKER else []),
@@ -84,9 +87,12 @@ def run_up(
         log_sink=terminal_sinks(),
         target=target,
     )
-    console.print("starting the local stack: moto server, resources, workers")
+    console.print("starting the local stack: moto server, resources, workers, the HTTP API")
     stack.start()
+    api = LocalApi(stack, terminal_sinks()("api"))
     try:
+        api.start()
+        api_key = api.create_dev_key()
         env = stack.client_env()
         write_local_env(env_file, env)
         exports = "\n".join(f"export {name}={shlex.quote(value)}" for name, value in env.items())
@@ -94,6 +100,9 @@ def run_up(
             f"vidpipe is up: local AWS at [bold]{stack.endpoint_url}[/], "
             f"{len(stack.workers)} workers. In another terminal, vidpipe commands find it "
             f"through {escape(str(env_file))}; other tools need:\n{escape(exports)}\n"
+            f"HTTP API at [bold]{api.url}[/] (docs at {api.url}/docs); a development key "
+            f"(tenant dev): {api_key}\n"
+            f"Web console: [bold]{api.url}/[/] (enter the key once)\n"
             "Ctrl-C stops everything.",
             highlight=False,
             # Wrapped lines would break the exports for copy and paste.
@@ -103,6 +112,7 @@ def run_up(
         with _sigterm_as_interrupt():
             while deadline is None or time.monotonic() < deadline:
                 stack.check_workers()
+                api.check()
                 time.sleep(0.5)
         return 0
     except KeyboardInterrupt:
@@ -110,5 +120,6 @@ def run_up(
         return 0
     finally:
         remove_local_env(env_file)
-        console.print("stopping the workers and the local AWS")
+        console.print("stopping the API, the workers and the local AWS")
+        api.stop()
         stack.stop()

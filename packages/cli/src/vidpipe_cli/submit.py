@@ -1,5 +1,10 @@
 """Submitting a video: an upload under `input/` whose object metadata carries the job's id and
-options. The upload's S3 event starts the job; nothing else is called."""
+options. The upload's S3 event starts the job; nothing else is called.
+
+A URL is submitted as the HTTP API submits one: the job is created first (stage `importing:
+queued`), then an `ImportRequest` goes to the import queue; the import worker fetches the
+URL to the job's own `input/` key, whose S3 event starts the job as an upload's does.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,20 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from vidpipe_aws import FetchPolicy, RefusedUrlError, SqsQueue, check_url
 from vidpipe_cli.errors import UsageError
 from vidpipe_types import (
     INPUT_PREFIX,
     JOB_ID_METADATA_KEY,
+    ImportRequest,
     InvalidJobOptionsError,
+    Job,
     JobOptions,
     Mode,
+    Worker,
     is_input_key,
     is_valid_job_id,
+    utc_now,
 )
 
 if TYPE_CHECKING:
@@ -77,6 +87,50 @@ def input_key_for(path: Path, key: str | None = None) -> str:
     return chosen
 
 
+#: The stage a URL job shows until the import worker takes it (the HTTP API's too).
+WAITING_FOR_IMPORT = "importing: queued"
+
+
+def is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
+
+
+def _checked_job_id(target: Target, job_id: str | None) -> str:
+    if job_id is None:
+        return new_job_id()
+    if not is_valid_job_id(job_id):
+        raise UsageError(
+            f"invalid job id {job_id!r}: use 1-64 letters, digits, '_' or '-', "
+            "starting with a letter or digit"
+        )
+    if target.jobs.get(job_id) is not None:
+        raise UsageError(f"job {job_id} already exists: choose another --job-id")
+    return job_id
+
+
+def submit_url(
+    target: Target, url: str, *, options: JobOptions | None = None, job_id: str | None = None
+) -> Submission:
+    """Create a URL job and ask the import worker to fetch it. The URL is checked here first
+    (the import worker checks it again, with every redirect), so that a refused URL is an
+    error now instead of a failed job later."""
+    try:
+        check_url(url, FetchPolicy())
+    except RefusedUrlError as exc:
+        raise UsageError(f"cannot import {url[:200]!r}: {exc}") from None
+    options = options or JobOptions()
+    job_id = _checked_job_id(target, job_id)
+    key = f"{INPUT_PREFIX}{job_id}/source"
+    bucket = target.names.input_bucket
+    job = Job.new(
+        job_id, bucket, key, options, now=utc_now(), source_url=url, stage=WAITING_FOR_IMPORT
+    )
+    target.jobs.create_if_absent(job)
+    request = ImportRequest(job_id=job_id, source_url=url, bucket=bucket, key=key)
+    SqsQueue(target.clients.sqs, target.queue_url(Worker.IMPORT)).send(request.model_dump_json())
+    return Submission(job_id, bucket, key, options)
+
+
 def submit_file(
     target: Target,
     path: Path,
@@ -94,15 +148,7 @@ def submit_file(
         raise UsageError(f"{path} is not a file")
     options = options or JobOptions()
     object_key = input_key_for(path, key)
-    if job_id is None:
-        job_id = new_job_id()
-    elif not is_valid_job_id(job_id):
-        raise UsageError(
-            f"invalid job id {job_id!r}: use 1-64 letters, digits, '_' or '-', "
-            "starting with a letter or digit"
-        )
-    elif target.jobs.get(job_id) is not None:
-        raise UsageError(f"job {job_id} already exists: choose another --job-id")
+    job_id = _checked_job_id(target, job_id)
     metadata = {JOB_ID_METADATA_KEY: job_id, **options.to_metadata()}
     content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     target.storage.upload_file(

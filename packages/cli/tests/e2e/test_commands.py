@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 
 import pytest
 
@@ -71,6 +72,26 @@ def test_demo_processes_a_video_and_stops_everything(tmp_path, samples):
     assert all(_gone(pid) for pid in pids)
 
 
+def _ask_the_api(up_output: str, path: str) -> object:
+    """GET `path` from the API `vidpipe up` printed, with the development key it printed."""
+    url = re.search(r"HTTP API at (http://127\.0\.0\.1:\d+)", up_output)
+    key = re.search(r"\(tenant dev\): (vpk_\S+)", up_output)
+    assert url and key, up_output
+    request = urllib.request.Request(
+        url.group(1) + path, headers={"Authorization": f"Bearer {key.group(1)}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def _console_page(up_output: str) -> str:
+    """The web console's page at the URL `vidpipe up` printed for it."""
+    url = re.search(r"Web console: (http://127\.0\.0\.1:\d+/)", up_output)
+    assert url, up_output
+    with urllib.request.urlopen(url.group(1), timeout=10) as response:
+        return str(response.read().decode("utf-8"))
+
+
 def test_up_serves_the_other_commands_until_interrupted(tmp_path, samples):
     env = _env(tmp_path)
     env_file = tmp_path / "local.env"
@@ -99,6 +120,8 @@ def test_up_serves_the_other_commands_until_interrupted(tmp_path, samples):
         status = _vidpipe(tmp_path, "status", job_id, "--json", env=env)
         fetched = _vidpipe(tmp_path, "fetch", job_id, "out", env=env)
         dlq = _vidpipe(tmp_path, "dlq", "list", env=env)
+        api_jobs = _ask_the_api((tmp_path / "up.log").read_text(), "/v1/jobs")
+        console_page = _console_page((tmp_path / "up.log").read_text())
     finally:
         up.send_signal(signal.SIGINT)
         up.wait(60)
@@ -115,5 +138,8 @@ def test_up_serves_the_other_commands_until_interrupted(tmp_path, samples):
         "thumbnail.jpg",
     ]
     assert dlq.returncode == 0 and "vidpipe-up-video-dlq" in dlq.stdout
+    # The API runs beside the stack with a development key; the upload above had no tenant.
+    assert api_jobs == {"jobs": [], "next_cursor": None}
+    assert "<title>vidpipe console</title>" in console_page
     # Worker logs go to the terminal, each line named after its worker.
     assert re.search(rf"^media\s+\|.*{job_id}", output, re.MULTILINE), output

@@ -68,6 +68,7 @@ class RecordingNotifier:
         *,
         result: dict[str, Any] | None = None,
         error: dict[str, Any] | None = None,
+        metadata: Any = None,
     ) -> None:
         self.events.append((job_id, str(status)))
 

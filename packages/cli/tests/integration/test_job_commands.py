@@ -7,7 +7,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from vidpipe_types import Job, JobOptions, JobStatus, Mode, build_job_output_key
+from vidpipe_aws import SqsQueue
+from vidpipe_types import (
+    ImportRequest,
+    Job,
+    JobOptions,
+    JobStatus,
+    Mode,
+    Worker,
+    build_job_output_key,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -49,6 +58,39 @@ def test_submit_with_a_job_id_and_key_uses_both(harness, video):
     info = harness.target.storage.head("vidpipe-input", "input/a/b.mp4")
     assert info.metadata["job-id"] == "mine-1"
     assert info.metadata["mode"] == "passthrough"
+
+
+# A public address written as an IP: checked without a DNS lookup, never fetched here.
+PUBLIC_URL = "https://93.184.215.14/clips/clip.mp4"
+
+
+def test_submit_of_a_url_creates_the_job_and_asks_for_its_import(harness):
+    result = harness.run("submit", PUBLIC_URL, "--mode", "grayscale", "--job-id", "url-1")
+
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "url-1"
+    job = harness.target.jobs.get("url-1")
+    assert job is not None
+    assert (job.status, job.stage, job.source_url) == (
+        JobStatus.CREATED,
+        "importing: queued",
+        PUBLIC_URL,
+    )
+    assert job.options.mode is Mode.GRAYSCALE
+    queue = SqsQueue(harness.target.clients.sqs, harness.target.queue_url(Worker.IMPORT))
+    (message,) = queue.receive(10, wait_seconds=1)
+    assert ImportRequest.model_validate_json(message.body) == ImportRequest(
+        job_id="url-1", source_url=PUBLIC_URL, bucket="vidpipe-input", key=job.source_key
+    )
+    assert job.source_key == "input/url-1/source"
+
+
+def test_submit_refuses_a_url_to_a_private_address_before_creating_anything(harness):
+    result = harness.run("submit", "http://169.254.169.254/latest/meta-data/", "--job-id", "u2")
+
+    assert result.exit_code == 2
+    assert "link-local" in result.output
+    assert harness.target.jobs.get("u2") is None
 
 
 def test_submit_refuses_a_job_id_in_use(harness, video):

@@ -5,6 +5,10 @@ record's `detection` field as frames are processed), upload `jobs/{job_id}/detec
 and `jobs/{job_id}/detections-preview.mp4`, then mark the detection stage completed with both
 URIs. A redelivery after completion finds the stage completed and its file present and does
 nothing; a redelivery after a crash redoes the work (same keys, same content).
+
+Detection runs beside the segment path, so a job may complete before its detection does; a
+job that is cancelled (or deleted) stops it: checked before the download, between frames (at
+most every CANCEL_CHECK_SECONDS) and before the upload, nothing more is written for it.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from vidpipe_aws import (
     emit_metric,
     log_context,
 )
+from vidpipe_aws import JobStoppedError, log_stopped
 from vidpipe_detection.detector import RunOptions
 from vidpipe_detection.errors import UnreadableVideoError
 from vidpipe_types import (
@@ -55,6 +60,10 @@ PREVIEW_CONTENT_TYPE = "video/mp4"
 #: Progress is written at most this often (seconds), and at most ~20 times a job.
 PROGRESS_INTERVAL_SECONDS = 5.0
 _PROGRESS_STEPS = 20
+#: Between frames the job is read at most this often (seconds) to see whether it was cancelled.
+CANCEL_CHECK_SECONDS = 1.0
+#: Job statuses that end its detection too (a completed job's detection still runs).
+_STOPPED = (JobStatus.FAILED, JobStatus.CANCELLED)
 
 
 class DetectionHandler:
@@ -86,15 +95,18 @@ class DetectionHandler:
             raise Unparseable(f"not a DetectionRequest: {exc.errors()[:1]}") from exc
         bind_log_context(job_id=request.job_id)
         with log_context(job_id=request.job_id, stage=STAGE):
-            self.handle(request)
+            try:
+                self.handle(request)
+            except JobStoppedError as exc:
+                log_stopped(exc)
 
     def handle(self, request: DetectionRequest) -> None:
         job = self._jobs.get(request.job_id)
         if job is None:
             logger.info("job no longer exists; detection dropped")
             return
-        if job.status is JobStatus.FAILED:
-            logger.info("job has failed; detection dropped")
+        if job.status in _STOPPED:
+            logger.info("job is %s; detection dropped", job.status)
             return
         detections_key = build_job_output_key(job.job_id, JobArtifact.DETECTIONS)
         if self._already_done(job, detections_key):
@@ -124,6 +136,7 @@ class DetectionHandler:
             self._download(request, job, source)
             preview = work / "preview.mp4" if self._settings.preview else None
             result = self._detect(job.job_id, source, options, preview)
+            self.check_not_stopped(job.job_id, before="uploading the detections")
             outputs = self._upload(job.job_id, work, result, detections_key, preview)
         frames = result.summary.total_frames
         self._set_status(
@@ -192,6 +205,12 @@ class DetectionHandler:
         outputs[JobArtifact.DETECTIONS.value] = s3_uri(self._output_bucket, detections_key)
         return outputs
 
+    def check_not_stopped(self, job_id: str, *, before: str) -> None:
+        """JobStoppedError when the job was cancelled, failed or deleted meanwhile."""
+        job = self._jobs.get(job_id)
+        if job is None or job.status in _STOPPED:
+            raise JobStoppedError(job_id, None if job is None else job.status, before)
+
     def _fail(self, job_id: str, reason: str) -> None:
         self._set_status(job_id, DetectionStatus(state=DetectionState.FAILED, reason=reason))
 
@@ -222,11 +241,17 @@ class _ProgressWriter:
         self._job_id = job_id
         self._monotonic = monotonic
         self._last_time = monotonic()
+        self._last_check = self._last_time
         self._last_done = 0
 
     def __call__(self, done: int, expected: int | None) -> None:
+        now = self._monotonic()
+        if now - self._last_check >= CANCEL_CHECK_SECONDS:
+            # Raising here stops the detector between two frames.
+            self._handler.check_not_stopped(self._job_id, before=f"frame {done + 1}")
+            self._last_check = now
         step = max(1, (expected or 0) // _PROGRESS_STEPS)
-        due = self._monotonic() - self._last_time >= PROGRESS_INTERVAL_SECONDS
+        due = now - self._last_time >= PROGRESS_INTERVAL_SECONDS
         if done - self._last_done >= step or due:
             self._handler.record_progress(self._job_id, done, expected)
             self._last_time = self._monotonic()

@@ -81,3 +81,62 @@ def test_models_still_loading_means_retry_later(
     _job(jobs, "j2")
     with pytest.raises(RetryLater, match="still loading"):
         handler.handle(DetectionRequest(job_id="j2", source_key="input/a.mp4"))
+
+
+class _SteppingDetector:
+    """A detector without models: each frame moves the fake clock one second and reports
+    progress; it never finishes unless the handler lets it (then the test failed)."""
+
+    ready = True
+
+    def __init__(self, clock: list[float], frames: int, on_frame: dict[int, object]) -> None:
+        self.clock = clock
+        self.frames = frames
+        self.on_frame = on_frame
+        self.frames_done = 0
+
+    def run(self, source: object, options: object, **kwargs: object) -> object:
+        progress = kwargs["progress"]
+        assert callable(progress)
+        for frame in range(1, self.frames + 1):
+            action = self.on_frame.get(frame)
+            if callable(action):
+                action()
+            self.clock[0] += 1.0
+            self.frames_done = frame
+            progress(frame, self.frames)
+        raise AssertionError("the detector was not stopped")
+
+
+def test_a_cancel_stops_the_detection_between_frames(
+    jobs: InMemoryJobStore, storage: InMemoryObjectStorage
+) -> None:
+    _job(jobs, "j3")
+    storage.put_bytes("in", "input/a.mp4", b"video", content_type="video/mp4")
+    clock = [0.0]
+    detector = _SteppingDetector(clock, frames=10, on_frame={3: lambda: jobs.cancel("j3")})
+    handler = DetectionHandler(
+        storage=storage,
+        jobs=jobs,
+        detector=detector,  # type: ignore[arg-type]
+        settings=DetectionSettings(),
+        output_bucket="out",
+        monotonic=lambda: clock[0],
+    )
+
+    handler(_message(DetectionRequest(job_id="j3", source_key="input/a.mp4").model_dump_json()))
+
+    assert detector.frames_done == 3  # stopped right after the frame during which it was cancelled
+    assert list(storage.list_keys("out", "")) == []
+    job = jobs.get("j3")
+    assert job is not None and job.status.value == "cancelled"
+
+
+def test_a_cancelled_job_is_not_detected(handler: DetectionHandler, jobs: InMemoryJobStore) -> None:
+    _job(jobs, "j4")
+    jobs.cancel("j4")
+
+    handler.handle(DetectionRequest(job_id="j4", source_key="input/a.mp4"))
+
+    job = jobs.get("j4")
+    assert job is not None and job.detection is None

@@ -5,6 +5,11 @@ the job record, not this code's memory: a lease that expires (so a killed worker
 a job), outputs written under fixed keys (a second attempt overwrites them with the same video),
 and a `complete` that only the lease owner of a `reassembling` job can win. Only the winner
 sends the "completed" webhook.
+
+A job cancelled meanwhile is checked for before the join and again before the outputs are
+uploaded; a cancel that lands later still makes `complete` fail: the job lists no outputs and
+no webhook goes out. (Workers may not delete objects, so the files of such a late cancel stay
+until the job is deleted: `DELETE /v1/jobs/{id}` removes everything under `jobs/{job_id}/`.)
 """
 
 from __future__ import annotations
@@ -21,11 +26,14 @@ from pydantic import ValidationError
 from vidpipe_aws import (
     SQS_MAX_VISIBILITY_SECONDS,
     BadInput,
+    JobStoppedError,
     RetryLater,
     Unparseable,
     bind_log_context,
+    ensure_active,
     fault_point,
     log_context,
+    log_stopped,
 )
 from vidpipe_media.assemble import (
     JoinedVideo,
@@ -97,6 +105,7 @@ class Notifier(Protocol):
         *,
         result: dict[str, Any] | None = None,
         error: dict[str, Any] | None = None,
+        metadata: Mapping[str, str] | None = None,
     ) -> None: ...
 
 
@@ -163,7 +172,9 @@ class MediaHandler:
             )
         try:
             outputs, media = self._reassemble(claimed)
-            self._finish(job_id, outputs, media)
+            self._finish(claimed, outputs, media)
+        except JobStoppedError as exc:
+            log_stopped(exc)
         except BadSegmentError as exc:
             raise BadInput(exc.reason, job_id=job_id, stage=STAGE) from exc
         except Exception as exc:
@@ -220,12 +231,14 @@ class MediaHandler:
         ordered = completions_in_order(self._completions, job.job_id, total)
         with self._scratch(job) as directory:
             segments = self._download(ordered, directory)
+            ensure_active(self._jobs, job.job_id, before="joining the segments")
             joined = join_segments(segments, directory / "final.mp4", self._tools)
             thumbnail = self._thumbnail(joined, directory)
             media = self._tools.metadata(joined.final, joined.probe)
             primary = find_primary_image(self._storage, self._output_bucket, job.job_id, total)
             primary_key = None if primary is None else primary.key
             metadata = self._write_metadata(job, media, primary_key, directory)
+            ensure_active(self._jobs, job.job_id, before="uploading the outputs")
             outputs = self._upload_outputs(
                 job,
                 {
@@ -311,10 +324,10 @@ class MediaHandler:
                 "job %s asked for a %s analysis: skipped, %s", job.job_id, profile, NO_API_KEY
             )
             return AnalysisStatus(state=AnalysisState.SKIPPED, profile=profile, reason=NO_API_KEY)
-        depth = self._analyzer.depth
+        depth = job.options.analysis_depth or self._analyzer.depth
         model = self._analyzer.model_for(depth)
         try:
-            outcome = self._analyzer.analyze(final, profile, media)
+            outcome = self._analyzer.analyze(final, profile, media, depth=depth)
         except AnalysisError as exc:
             logger.warning("analysis of job %s failed: %s", job.job_id, exc.reason)
             reason = exc.reason
@@ -351,8 +364,16 @@ class MediaHandler:
 
     # Completing ---------------------------------------------------------------------------
 
-    def _finish(self, job_id: str, outputs: dict[str, str], media: Mapping[str, Any]) -> None:
+    def _finish(self, job: Job, outputs: dict[str, str], media: Mapping[str, Any]) -> None:
+        job_id = job.job_id
         if not self._jobs.complete(job_id, self._worker_id, outputs):
+            current = self._jobs.get(job_id)
+            if current is None or current.status is JobStatus.CANCELLED:
+                logger.info(
+                    "job %s was cancelled before it completed: not completed, no webhook",
+                    job_id,
+                )
+                return
             # Our lease ran out and another worker took the job over; its `complete` is the
             # one that counts, and it sends the webhook.
             logger.warning(
@@ -374,6 +395,7 @@ class MediaHandler:
                     "size_bytes": media.get("size_bytes"),
                     "sha256": media.get("sha256"),
                 },
+                metadata=job.user_metadata,
             )
 
 

@@ -53,6 +53,9 @@ def build_metadata(
     }
     if primary_image is not None:
         document["primary_image"] = primary_image
+    if job.user_metadata:
+        # The caller's own string map (the HTTP API's `metadata`), returned as it was given.
+        document["user_metadata"] = dict(job.user_metadata)
     return document
 
 

@@ -125,3 +125,21 @@ def test_a_failed_analysis_is_recorded_and_the_video_job_still_completes(
     assert job.analysis.model == "gemini-2.5-flash"
     assert not world.storage.exists(OUTPUT_BUCKET, ANALYSIS_KEY)
     assert [event["status"] for event in world.notifier.sent] == ["completed"]
+
+
+def test_the_jobs_own_depth_overrides_the_setting(
+    world: World, bikes_segments: list[Path], gemini_stub: GeminiStub
+) -> None:
+    gemini_stub.script(json_reply(SUMMARY))
+    analyzer = stub_analyzer(gemini_stub, analysis_depth="standard")
+    options = JobOptions(analyze=Analysis.SUMMARY, analysis_depth=AnalysisDepth.DEEP)
+    world.ready_job(JOB, bikes_segments, options)
+
+    world.handler("worker-a", analyzer=analyzer)(message(JOB, len(bikes_segments)))
+
+    job = world.job(JOB)
+    assert job.analysis is not None and job.analysis.state is AnalysisState.COMPLETED
+    assert (job.analysis.depth, job.analysis.model) == (AnalysisDepth.DEEP, "gemini-2.5-pro")
+    assert len(gemini_stub.uploaded) == 1  # deep sends the whole video
+    model, _ = gemini_stub.generate_calls[0]
+    assert model == "gemini-2.5-pro"

@@ -37,6 +37,9 @@ class Worker(StrEnum):
     DETECTION = "detection"
     #: Segments of the GPU modes (sam2): the video-worker with the sam2 plugin consumes it.
     VIDEO_GPU = "video-gpu"
+    #: URL imports asked for through the HTTP API (`ImportRequest`); the import worker
+    #: consumes it and uploads the fetched video as the job's input.
+    IMPORT = "import"
 
 
 class TableRole(StrEnum):
@@ -92,6 +95,10 @@ class StackNames(BaseModel):
     @property
     def detection_queue(self) -> str:
         return self.queue(Worker.DETECTION)
+
+    @property
+    def import_queue(self) -> str:
+        return self.queue(Worker.IMPORT)
 
     def bucket(self, role: BucketRole) -> str:
         return self.input_bucket if role == "input" else self.output_bucket

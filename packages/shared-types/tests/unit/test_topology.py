@@ -39,6 +39,7 @@ def test_default_names() -> None:
         "vidpipe-reassembly",
         "vidpipe-detection",
         "vidpipe-video-gpu",
+        "vidpipe-import",
     ]
     assert [names.dlq(w) for w in Worker] == [
         "vidpipe-chunking-dlq",
@@ -46,12 +47,14 @@ def test_default_names() -> None:
         "vidpipe-reassembly-dlq",
         "vidpipe-detection-dlq",
         "vidpipe-video-gpu-dlq",
+        "vidpipe-import-dlq",
     ]
     assert (names.chunking_queue, names.video_queue) == ("vidpipe-chunking", "vidpipe-video")
     assert (names.reassembly_queue, names.detection_queue) == (
         "vidpipe-reassembly",
         "vidpipe-detection",
     )
+    assert names.import_queue == "vidpipe-import"
     assert (names.bucket("input"), names.bucket("output")) == ("vidpipe-input", "vidpipe-output")
 
 

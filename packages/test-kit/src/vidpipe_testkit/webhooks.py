@@ -36,8 +36,8 @@ class RecordingNotifier(WebhookNotifier):
         error: dict[str, Any] | None = None,
         metadata: Mapping[str, str] | None = None,
     ) -> None:
-        event: dict[str, Any] = {"job_id": job_id, "status": status, "result": result}
-        event["error"] = error
+        event = {"job_id": job_id, "status": status, "result": result, "error": error}
+        # Only when there is some, as WebhookNotifier sends it: events without stay as they were.
         if metadata:
             event["metadata"] = dict(metadata)
         self.sent.append(event)

@@ -4,6 +4,9 @@ Per segment: check the job still wants it, run the mode's model on local files, 
 output to `jobs/{job_id}/segments/{index}.mp4`, record the SegmentCompletion (a conditional
 put: duplicates are no-ops) and then, always, evaluate the reassembly trigger, also on a
 redelivery whose completion already existed (see docs/reassembly-protocol.md).
+
+A cancelled job is checked for before each segment and again after the model ran (it can
+take minutes), before anything is uploaded: a cancelled job gets no more outputs.
 """
 
 from __future__ import annotations
@@ -16,12 +19,15 @@ from typing import TYPE_CHECKING
 
 from vidpipe_aws import (
     BadInput,
+    JobStoppedError,
     NotFoundError,
     RetryLater,
     bind_log_context,
     emit_metric,
+    ensure_active,
     fault_point,
     log_context,
+    log_stopped,
 )
 from vidpipe_ffmpeg import InvalidMediaError
 from vidpipe_types import (
@@ -121,7 +127,11 @@ class VideoHandler:
             logger.info("segment %d already processed; not redone", segment.segment_index)
         else:
             model = self._model_for(segment)
-            self._process(segment, job, model, output_key)
+            try:
+                self._process(segment, job, model, output_key)
+            except JobStoppedError as exc:
+                log_stopped(exc)
+                return
             fault_point("video.completed")
         self._trigger.evaluate(segment.job_id, "completion")
 
@@ -178,6 +188,9 @@ class VideoHandler:
             self._run_model(model, segment, src, dst, context)
             duration_ms = (time.perf_counter() - started) * 1000
             output_bytes = dst.stat().st_size
+            ensure_active(
+                self._jobs, segment.job_id, before=f"uploading segment {segment.segment_index}"
+            )
             # Artifacts first and the segment last, then the completion: a completion
             # always means that everything this segment produces is in the bucket.
             self._upload_artifacts(context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,8 @@ from vidpipe_video import (
     ModelOutputError,
     ModelRegistry,
     PassthroughModel,
+    SegmentContext,
+    SegmentModel,
 )
 
 
@@ -169,7 +172,7 @@ def test_an_event_for_a_job_that_no_longer_exists_is_dropped(
     assert worker.reassembly_requests() == []
 
 
-@pytest.mark.parametrize("status", [JobStatus.COMPLETED, JobStatus.FAILED])
+@pytest.mark.parametrize("status", [JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED])
 def test_an_event_for_a_final_job_is_dropped(
     worker: Worker, passthrough: CountingModel, colour_segment: Path, status: JobStatus
 ) -> None:
@@ -349,3 +352,38 @@ def test_events_for_other_buckets_are_read_from_their_own_bucket(
 
     assert worker.storage.exists(OUTPUT_BUCKET, "jobs/other/segments/0.mp4")
     assert not worker.storage.exists(INPUT_BUCKET, key)
+
+
+class CancellingModel(CountingModel):
+    """Cancels the job while it runs, as a caller of the HTTP API may during a long model."""
+
+    name = PassthroughModel.name
+
+    def __init__(self, inner: SegmentModel, cancel: Callable[[str], object]) -> None:
+        super().__init__(inner)
+        self._cancel = cancel
+
+    def process(self, src: Path, dst: Path, context: SegmentContext) -> None:
+        super().process(src, dst, context)
+        self._cancel(context.job_id)
+
+
+def test_a_cancel_while_the_model_runs_uploads_and_records_nothing(
+    tmp_path: Path, colour_segment: Path
+) -> None:
+    holder: list[Worker] = []
+    model = CancellingModel(PassthroughModel(), lambda job_id: holder[0].jobs.cancel(job_id))
+    registry = ModelRegistry([model])
+    registry.load_all()
+    worker = Worker(work_dir=tmp_path / "work", registry=registry)
+    holder.append(worker)
+    worker.add_job("cancelled", total=1)
+    key = worker.upload_segment(colour_segment, "cancelled", 0, 1)
+
+    worker.handle(key)
+
+    assert len(model.calls) == 1
+    assert worker.output_keys() == []
+    assert worker.completions.list("cancelled") == []
+    assert worker.reassembly_requests() == []
+    assert worker.leftovers() == []

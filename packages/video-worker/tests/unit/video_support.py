@@ -105,6 +105,8 @@ class Worker:
             )
         if status is JobStatus.FAILED:
             self.jobs.fail(job_id, "chunking", "no video stream")
+        if status is JobStatus.CANCELLED:
+            self.jobs.cancel(job_id)
         if status is JobStatus.COMPLETED:
             self.jobs.claim_reassembly(job_id, "media-1", 60)
             self.jobs.complete(job_id, "media-1", {"final": f"jobs/{job_id}/final.mp4"})

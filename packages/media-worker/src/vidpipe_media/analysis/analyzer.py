@@ -90,11 +90,17 @@ class Analyzer:
         return self._settings.gemini_flash_model
 
     def analyze(
-        self, video: Path, profile_name: Analysis, media: Mapping[str, Any]
+        self,
+        video: Path,
+        profile_name: Analysis,
+        media: Mapping[str, Any],
+        *,
+        depth: AnalysisDepth | None = None,
     ) -> AnalysisOutcome:
-        """The validated result; AnalysisError with a reason a person can act on otherwise."""
+        """The validated result; AnalysisError with a reason a person can act on otherwise.
+        ``depth`` is the job's own (the HTTP API's ``analysis.depth``); None: the setting's."""
         profile = PROFILES[profile_name]
-        depth = self.depth
+        depth = depth or self.depth
         model = self.model_for(depth)
         uploaded: types.File | None = None
         try:
