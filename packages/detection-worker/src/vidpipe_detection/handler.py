@@ -23,14 +23,15 @@ from pydantic import ValidationError
 
 from vidpipe_aws import (
     BadInput,
+    JobStoppedError,
     NotFoundError,
     RetryLater,
     Unparseable,
     bind_log_context,
     emit_metric,
     log_context,
+    log_stopped,
 )
-from vidpipe_aws import JobStoppedError, log_stopped
 from vidpipe_detection.detector import RunOptions
 from vidpipe_detection.errors import UnreadableVideoError
 from vidpipe_types import (
