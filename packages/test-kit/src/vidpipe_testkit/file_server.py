@@ -9,55 +9,26 @@ It listens on 127.0.0.1, which vidpipe's URL fetcher refuses unless a test build
 from __future__ import annotations
 
 import shutil
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
+
+from vidpipe_testkit._loopback import LoopbackHttpServer
 
 if TYPE_CHECKING:
     from pathlib import Path
-    from types import TracebackType
 
 
-class LoopbackFileServer:
+class LoopbackFileServer(LoopbackHttpServer):
     """Serves the files of `directory` (one level, no `..`) until stopped."""
 
     def __init__(self, directory: Path, *, content_type: str = "video/mp4") -> None:
         self.directory = directory
         self.content_type = content_type
         self.requests: list[str] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._thread: threading.Thread | None = None
+        super().__init__(_handler_for(self), thread_name="file-server")
 
     def url(self, name: str) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/{name}"
-
-    def start(self) -> LoopbackFileServer:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            name="file-server",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._server.server_close()
-
-    def __enter__(self) -> LoopbackFileServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        return f"http://127.0.0.1:{self.port}/{name}"
 
     def file_for(self, request_path: str) -> Path | None:
         self.requests.append(request_path)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
 from vidpipe_aws import WebhookNotifier
+from vidpipe_testkit._loopback import LoopbackHttpServer
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from types import TracebackType
 
     from vidpipe_aws import WebhookStatus
 
@@ -48,7 +48,7 @@ class RecordingNotifier(WebhookNotifier):
         return [event["status"] for event in self.sent]
 
 
-class WebhookReceiver:
+class WebhookReceiver(LoopbackHttpServer):
     """An HTTP server on a free loopback port that records the JSON events POSTed to it.
 
     The first `failures` requests are answered 503 (to exercise a sender's retries) and not
@@ -61,41 +61,11 @@ class WebhookReceiver:
         self.attempts = 0
         self.events: list[dict[str, Any]] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._thread: threading.Thread | None = None
+        super().__init__(_handler_for(self), thread_name="webhook-receiver")
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/hook"
-
-    def start(self) -> WebhookReceiver:
-        # A short poll interval: `stop` waits for the serving loop to notice, once a test.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            name="webhook-receiver",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._server.server_close()
-
-    def __enter__(self) -> WebhookReceiver:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        return f"http://127.0.0.1:{self.port}/hook"
 
     def _record(self, body: bytes) -> int:
         """The status code to answer with, after recording `body` when it is accepted."""
