@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,15 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from vidpipe_api import ApiSettings, create_app
 from vidpipe_api.__main__ import build_context
 from vidpipe_aws import DynamoApiKeyStore, DynamoJobStore
-from vidpipe_aws.local_aws import free_loopback_port
 from vidpipe_cli import LocalStack, file_sinks
 from vidpipe_cli.local_stack import FAKE_CREDENTIALS
+
+from ..live_server import serving
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 SCREENSHOTS = REPO_ROOT / "reports" / "console"
@@ -106,34 +104,16 @@ def console(local_stack: LocalStack) -> Iterator[Console]:
     keys = DynamoApiKeyStore(clients.dynamodb, names.api_keys_table)
     import_queue_url = clients.sqs.create_queue(QueueName=f"{names.prefix}-import")["QueueUrl"]
     settings = settings.model_copy(update={"import_queue_url": import_queue_url})
-    port = free_loopback_port()
-    config = uvicorn.Config(
-        create_app(build_context(settings, local_stack.aws_settings())),
-        host="127.0.0.1",
-        port=port,
-        log_config=None,
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
+    app = create_app(build_context(settings, local_stack.aws_settings()))
+    with serving(app) as base_url:
         yield Console(
-            base_url=f"http://127.0.0.1:{port}",
+            base_url=base_url,
             stack=local_stack,
             jobs=DynamoJobStore(clients.dynamodb, names.jobs_table),
             keys=keys,
             import_queue_url=import_queue_url,
             names=names,
         )
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx2
 import pytest
-import uvicorn
 
 from vidpipe_api import ApiSettings, create_app
 from vidpipe_api.__main__ import build_context
 from vidpipe_aws import AwsClients, AwsSettings, DynamoApiKeyStore, DynamoJobStore, provision
-from vidpipe_aws.local_aws import free_loopback_port
 from vidpipe_aws.provision import ProvisionedStack
 from vidpipe_aws.testing import MotoServer
 from vidpipe_types import StackNames, Worker
+
+from ..live_server import serving
 
 NAMES = StackNames(prefix="apitest")
 
@@ -50,38 +48,20 @@ def live_api(moto_server: MotoServer, aws_clients: AwsClients) -> Iterator[LiveA
     keys = DynamoApiKeyStore(aws_clients.dynamodb, NAMES.api_keys_table)
     _, acme_key = keys.create("acme", "integration")
     _, beta_key = keys.create("beta", "integration")
-    port = free_loopback_port()
-    config = uvicorn.Config(
-        create_app(build_context(settings, aws)),
-        host="127.0.0.1",
-        port=port,
-        log_config=None,
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        with httpx2.Client(base_url=base_url, timeout=10) as http:
-            yield LiveApi(
-                base_url=base_url,
-                http=http,
-                clients=aws_clients,
-                stack=stack,
-                jobs=DynamoJobStore(aws_clients.dynamodb, NAMES.jobs_table),
-                acme={"Authorization": f"Bearer {acme_key}"},
-                beta={"Authorization": f"Bearer {beta_key}"},
-                import_queue_url=import_queue_url,
-            )
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with (
+        serving(create_app(build_context(settings, aws))) as base_url,
+        httpx2.Client(base_url=base_url, timeout=10) as http,
+    ):
+        yield LiveApi(
+            base_url=base_url,
+            http=http,
+            clients=aws_clients,
+            stack=stack,
+            jobs=DynamoJobStore(aws_clients.dynamodb, NAMES.jobs_table),
+            acme={"Authorization": f"Bearer {acme_key}"},
+            beta={"Authorization": f"Bearer {beta_key}"},
+            import_queue_url=import_queue_url,
+        )
 
 
 def chunking_queue_url(api: LiveApi) -> str:
