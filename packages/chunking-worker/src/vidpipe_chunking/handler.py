@@ -27,6 +27,7 @@ from vidpipe_aws import (
     fault_point,
     log_context,
 )
+from vidpipe_chunking.source import describe_source
 from vidpipe_chunking.splitter import FfmpegSplitter
 from vidpipe_ffmpeg import InvalidMediaError
 from vidpipe_types import (
@@ -99,7 +100,7 @@ class ChunkingHandler:
         self._detection_queue = detection_queue
         self._notifier = notifier
         self._clock = clock
-        self._splitter = splitter or FfmpegSplitter(settings.ffmpeg_limits())
+        self._splitter = splitter or FfmpegSplitter.from_settings(settings)
         # For the rare message with several records: the runner records the first BadInput,
         # the handler records the others itself.
         self._failures = NotifyingFailureRecorder(jobs, notifier)
@@ -226,7 +227,11 @@ class ChunkingHandler:
             self._check_size(job.job_id, size)
             fault_point("chunking.downloaded")
             probed = self._probe(job.job_id, source)
-            self._jobs.update_fields(job.job_id, stage="chunking: splitting")
+            self._jobs.update_fields(
+                job.job_id,
+                stage="chunking: splitting",
+                source_media=describe_source(source, probed),
+            )
             result = self._split(job.job_id, source, Path(tmp) / "segments", probed)
             total = len(result.segments)
             logger.info(

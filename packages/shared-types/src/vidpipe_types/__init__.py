@@ -96,6 +96,7 @@ from vidpipe_types.keys import (
     parse_segment_key,
     s3_uri,
 )
+from vidpipe_types.media import SourceMedia
 from vidpipe_types.modes import Mode, mode_choices, parse_mode
 from vidpipe_types.payloads import (
     MAX_SEGMENTS,
@@ -210,6 +211,7 @@ __all__ = [
     "ReassemblyPayload",
     "ReassemblyReason",
     "SegmentCompletion",
+    "SourceMedia",
     "SourceDimensions",
     "StackNames",
     "SummaryAnalysis",
