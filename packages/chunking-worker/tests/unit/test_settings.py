@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from vidpipe_chunking import ChunkingSettings, human_size
+from vidpipe_ffmpeg import ReencodeSettings
 from vidpipe_types import Mode
 
 ENV_NAMES = (
@@ -22,6 +23,10 @@ ENV_NAMES = (
     "FFMPEG_MEMORY_BYTES",
     "WORK_DIR",
     "CALLBACK_URL",
+    "SPLIT_REENCODE_PRESET",
+    "SPLIT_REENCODE_CRF_H264",
+    "SPLIT_REENCODE_CRF_HEVC",
+    "SPLIT_VERIFY_DECODING",
 )
 
 
@@ -113,3 +118,26 @@ def test_blank_optional_settings_mean_unset(monkeypatch: pytest.MonkeyPatch) -> 
 )
 def test_human_size(size: int, text: str) -> None:
     assert human_size(size) == text
+
+
+def test_reencode_quality_and_the_decode_check_are_operator_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert ChunkingSettings().reencode_settings() == ReencodeSettings()
+    assert ChunkingSettings().split_verify_decoding is True
+    monkeypatch.setenv("SPLIT_REENCODE_PRESET", "UltraFast")
+    monkeypatch.setenv("SPLIT_REENCODE_CRF_H264", "28")
+    monkeypatch.setenv("SPLIT_REENCODE_CRF_HEVC", "30")
+    monkeypatch.setenv("SPLIT_VERIFY_DECODING", "false")
+
+    settings = ChunkingSettings()
+
+    assert settings.reencode_settings() == ReencodeSettings("ultrafast", 28, 30)
+    assert settings.split_verify_decoding is False
+
+
+def test_a_crf_outside_the_encoders_range_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPLIT_REENCODE_CRF_H264", "60")
+
+    with pytest.raises(ValidationError, match="SPLIT_REENCODE_CRF_H264"):
+        ChunkingSettings()
