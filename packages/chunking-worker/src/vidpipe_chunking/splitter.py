@@ -14,7 +14,8 @@ import vidpipe_ffmpeg
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from vidpipe_ffmpeg import ProbeResult, ResourceLimits, SplitResult
+    from vidpipe_chunking.settings import ChunkingSettings
+    from vidpipe_ffmpeg import ProbeResult, ReencodeSettings, ResourceLimits, SplitResult
 
 StrategyChoice = Literal["auto", "copy", "reencode"]
 
@@ -54,10 +55,28 @@ class Splitter(Protocol):
 
 
 class FfmpegSplitter:
-    """The Splitter that runs ffmpeg and ffprobe, each run under `limits`."""
+    """The Splitter that runs ffmpeg and ffprobe, each run under `limits`; a re-encoding split
+    at `reencode`'s quality; a stream copy after a decode check unless `verify_decoding` is
+    off (then a corrupt upload fails later, at the join)."""
 
-    def __init__(self, limits: ResourceLimits) -> None:
+    def __init__(
+        self,
+        limits: ResourceLimits,
+        *,
+        reencode: ReencodeSettings | None = None,
+        verify_decoding: bool = True,
+    ) -> None:
         self._limits = limits
+        self._reencode = reencode or vidpipe_ffmpeg.ReencodeSettings()
+        self._verify_decoding = verify_decoding
+
+    @classmethod
+    def from_settings(cls, settings: ChunkingSettings) -> FfmpegSplitter:
+        return cls(
+            settings.ffmpeg_limits(),
+            reencode=settings.reencode_settings(),
+            verify_decoding=settings.split_verify_decoding,
+        )
 
     def probe(self, source: Path) -> ProbeResult:
         return vidpipe_ffmpeg.probe(source, self._limits)
@@ -89,5 +108,12 @@ class FfmpegSplitter:
         strategy: StrategyChoice,
     ) -> SplitResult:
         return vidpipe_ffmpeg.split(
-            source, out_dir, segment_seconds, probed, strategy=strategy, limits=self._limits
+            source,
+            out_dir,
+            segment_seconds,
+            probed,
+            strategy=strategy,
+            limits=self._limits,
+            reencode=self._reencode,
+            verify_decoding=self._verify_decoding,
         )

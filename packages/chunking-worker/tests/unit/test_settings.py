@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from vidpipe_chunking import ChunkingSettings, human_size
+from vidpipe_ffmpeg import ReencodeSettings
 from vidpipe_types import Mode
 
 ENV_NAMES = (
@@ -23,6 +24,10 @@ ENV_NAMES = (
     "WORK_DIR",
     "CALLBACK_URL",
     "DEPLOYED_MODES",
+    "SPLIT_REENCODE_PRESET",
+    "SPLIT_REENCODE_CRF_H264",
+    "SPLIT_REENCODE_CRF_HEVC",
+    "SPLIT_VERIFY_DECODING",
 )
 
 
@@ -123,3 +128,26 @@ def test_deployed_modes_default_to_every_mode_and_are_checked() -> None:
     assert settings.deployed_mode_set == {Mode.PASSTHROUGH, Mode.GRAYSCALE}
     with pytest.raises(ValidationError, match="unknown mode 'blur' in DEPLOYED_MODES"):
         ChunkingSettings(DEPLOYED_MODES="blur")  # type: ignore[call-arg]
+
+
+def test_reencode_quality_and_the_decode_check_are_operator_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert ChunkingSettings().reencode_settings() == ReencodeSettings()
+    assert ChunkingSettings().split_verify_decoding is True
+    monkeypatch.setenv("SPLIT_REENCODE_PRESET", "UltraFast")
+    monkeypatch.setenv("SPLIT_REENCODE_CRF_H264", "28")
+    monkeypatch.setenv("SPLIT_REENCODE_CRF_HEVC", "30")
+    monkeypatch.setenv("SPLIT_VERIFY_DECODING", "false")
+
+    settings = ChunkingSettings()
+
+    assert settings.reencode_settings() == ReencodeSettings("ultrafast", 28, 30)
+    assert settings.split_verify_decoding is False
+
+
+def test_a_crf_outside_the_encoders_range_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPLIT_REENCODE_CRF_H264", "60")
+
+    with pytest.raises(ValidationError, match="SPLIT_REENCODE_CRF_H264"):
+        ChunkingSettings()

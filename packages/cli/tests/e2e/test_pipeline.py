@@ -11,7 +11,8 @@ import json
 import pytest
 
 from vidpipe_cli import LocalStack, Target, fetch_outputs, submit_file, wait_for_job
-from vidpipe_types import JobArtifact, JobStatus, build_job_output_key
+from vidpipe_testkit.frames import Encoding, assert_frame_exact
+from vidpipe_types import JobArtifact, JobOptions, JobStatus, Mode, build_job_output_key
 
 from .support import Measured, dead_letters, measure
 
@@ -27,7 +28,7 @@ def _run(stack: LocalStack, target: Target, source, job_id: str, **kwargs):
     return wait_for_job(target, job_id, timeout=JOB_TIMEOUT, check=stack.check_workers)
 
 
-def _check_completed(target: Target, job, source, out_dir) -> None:
+def _check_completed(target: Target, job, source, out_dir, *, encoding: Encoding = "same") -> None:
     assert job.status is JobStatus.COMPLETED, job.error
     total = job.total_segments
     assert total is not None and total >= 1
@@ -44,28 +45,21 @@ def _check_completed(target: Target, job, source, out_dir) -> None:
     files = {p.name: p for p in fetch_outputs(target, job_id, out_dir)}
     assert set(files) == {"final.mp4", "thumbnail.jpg", "metadata.json"}
 
-    original, final = measure(source), measure(files["final.mp4"])
-    _check_against_source(original, final, boundaries=total - 1)
-    _check_metadata(json.loads(files["metadata.json"].read_text()), final, files, job)
+    final = measure(files["final.mp4"])
+    _check_against_source(source, files["final.mp4"], encoding=encoding)
+    metadata = json.loads(files["metadata.json"].read_text())
+    _check_metadata(metadata, final, files, job)
+    assert metadata["source_sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
     thumbnail = measure_image_width(files["thumbnail.jpg"])
     assert thumbnail == 320
 
     assert dead_letters(target) == {}
 
 
-def _check_against_source(original: Measured, final: Measured, boundaries: int) -> None:
-    # Each boundary between segments may cost or add at most one frame.
-    assert abs(final.video.packets - original.video.packets) <= boundaries
-    tolerance = boundaries * original.frame_seconds + ROUNDING
-    assert final.video.duration == pytest.approx(original.video.duration, abs=tolerance)
-    assert (final.video.width, final.video.height) == (original.video.width, original.video.height)
-    if original.audio is None:
-        assert final.audio is None
-        return
-    assert final.audio is not None, "the source has audio and the result has none"
-    assert final.audio.codec == original.audio.codec
-    assert abs(final.audio.duration - final.video.duration) <= 0.1
-    assert final.audio.duration == pytest.approx(original.audio.duration, abs=0.1)
+def _check_against_source(source, final_path, *, encoding: Encoding = "same") -> None:
+    # Frame-exact, not within a duration tolerance: every frame at the source's time, every
+    # audio sample kept, geometry and (for a copy) encoding unchanged.
+    assert_frame_exact(source, final_path, encoding=encoding)
 
 
 def _check_metadata(metadata: dict, final: Measured, files: dict, job) -> None:
@@ -74,7 +68,10 @@ def _check_metadata(metadata: dict, final: Measured, files: dict, job) -> None:
     assert metadata["size_bytes"] == len(data) == final.size
     assert metadata["sha256"] == hashlib.sha256(data).hexdigest()
     assert metadata["duration"] == pytest.approx(final.duration, abs=0.01)
-    assert (metadata["width"], metadata["height"]) == (final.video.width, final.video.height)
+    assert (metadata["stored_width"], metadata["stored_height"]) == (
+        final.video.width,
+        final.video.height,
+    )
     assert metadata["codec"] == final.video.codec
     assert metadata["frame_rate"] == pytest.approx(final.video.fps, rel=1e-3)
     assert metadata["audio_codec"] == (final.audio.codec if final.audio else None)
@@ -106,6 +103,22 @@ def test_sample_video_comes_back_whole(local_stack, target, samples, tmp_path, n
     job = _run(local_stack, target, source, job_id)
 
     _check_completed(target, job, source, tmp_path / "out")
+
+
+@pytest.mark.parametrize(
+    ("case", "mode"),
+    [("vfr_aac", "passthrough"), ("rotate_90", "grayscale"), ("hevc_10bit", "passthrough")],
+)
+def test_corpus_case_comes_back_frame_exact_end_to_end(
+    local_stack, target, media_corpus, tmp_path, case, mode
+):
+    source = media_corpus[case]
+    job_id = f"e2e-corpus-{case.replace('_', '-')}-{tmp_path.name[-6:]}"
+
+    job = _run(local_stack, target, source, job_id, options=JobOptions(mode=Mode(mode)))
+
+    encoding: Encoding = "same" if mode == "passthrough" else "h264-8bit"
+    _check_completed(target, job, source, tmp_path / "out", encoding=encoding)
 
 
 def test_two_uploads_at_once_both_complete(local_stack, target, samples, tmp_path):

@@ -18,6 +18,7 @@ from vidpipe_ffmpeg.commands import (
     thumbnail_command,
     transcode_command,
 )
+from vidpipe_ffmpeg.decode_check import check_decoding
 from vidpipe_ffmpeg.errors import (
     FfmpegError,
     FfmpegFailedError,
@@ -36,6 +37,7 @@ from vidpipe_ffmpeg.models import (
 )
 from vidpipe_ffmpeg.plan import plan_forced_cuts, plan_keyframe_cuts
 from vidpipe_ffmpeg.probe import list_keyframes, probe
+from vidpipe_ffmpeg.reencode import DEFAULT_REENCODE, ReencodePlan, ReencodeSettings, plan_reencode
 from vidpipe_ffmpeg.split import choose_strategy, split
 from vidpipe_ffmpeg.thumbnail import mean_luma, thumbnail
 from vidpipe_ffmpeg.transcode import concat, transcode_filter
@@ -43,6 +45,7 @@ from vidpipe_ffmpeg.validate import validate, validation_problems
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "DEFAULT_REENCODE",
     "EVEN_SIZE",
     "VIDEO_CONTAINERS",
     "AudioStream",
@@ -52,12 +55,15 @@ __all__ = [
     "FfmpegTimeoutError",
     "InvalidMediaError",
     "ProbeResult",
+    "ReencodePlan",
+    "ReencodeSettings",
     "ResourceLimits",
     "Segment",
     "SplitResult",
     "SplitStrategy",
     "VideoFilter",
     "VideoStream",
+    "check_decoding",
     "choose_strategy",
     "concat",
     "concat_command",
@@ -70,6 +76,7 @@ __all__ = [
     "parse_filter_chain",
     "plan_forced_cuts",
     "plan_keyframe_cuts",
+    "plan_reencode",
     "probe",
     "sha256_file",
     "split",

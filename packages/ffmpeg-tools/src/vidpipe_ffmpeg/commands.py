@@ -32,6 +32,7 @@ from vidpipe_ffmpeg._ffmpeg import (
 )
 from vidpipe_ffmpeg._run import DEFAULT_LIMITS, PROTOCOL_WHITELIST, ResourceLimits, file_url
 from vidpipe_ffmpeg.formats import READ_FORMAT_WHITELIST, demuxer_name
+from vidpipe_ffmpeg.reencode import DEFAULT_REENCODE, ReencodeSettings, plan_reencode
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -82,6 +83,19 @@ _FASTSTART: dict[str, Scalar] = {"movflags": "+faststart"}
 # Chapters would point at times of the source, not of the output.
 _NO_CHAPTERS: dict[str, Scalar] = {"map_chapters": -1}
 
+#: The MP4 movie timescale of every file that keeps the source's timestamps. A track that starts
+#: after 0 (every segment but the first) gets an empty edit, whose length is counted in the
+#: *movie* timescale: at MP4's default of 1000 a start of 3.818667 s is written as 3.818 s and
+#: the segment's audio comes back 32 samples early. 2^12 * 3^2 * 5^4 * 7^2 is a multiple of every
+#: usual track timescale (90000, 48000, 44100, 30000, 12800, 15360, 12288, 16000 ...), so the
+#: edit is exact; it fits MP4's 32-bit field, and the muxer writes 64-bit durations beyond it.
+EXACT_MOVIE_TIMESCALE = 1_128_960_000
+_KEEP_TIMESTAMPS: dict[str, Scalar] = {
+    # Keep negative B-frame/priming timestamps for the MP4 muxer's edit list, not shifted.
+    "avoid_negative_ts": "disabled",
+    "movie_timescale": EXACT_MOVIE_TIMESCALE,
+}
+
 
 def parse_filter_chain(text: str) -> tuple[VideoFilter, ...]:
     """``"hue=s=0,scale=64:-2"`` as ``VideoFilter``s: comma-separated filters, each ``name`` or
@@ -125,9 +139,10 @@ def _file_input(
     format_name: str | None = None,
     *,
     format_whitelist: str = READ_FORMAT_WHITELIST,
-    **options: Scalar,
+    **options: Scalar | None,
 ) -> Any:
-    """A file input limited to files (``-protocol_whitelist``) and to the allowed containers."""
+    """A file input limited to files (``-protocol_whitelist``) and to the allowed containers.
+    An option given as None is a flag (``noautorotate=None`` is ``-noautorotate``)."""
     forced = {"format": demuxer_name(format_name)} if format_name else {}
     return ffmpeg.input(
         file_url(Path(path)),
@@ -162,6 +177,13 @@ def _argv(output: Any, limits: ResourceLimits) -> list[str]:
     return [*ffmpeg_base(limits), *(str(arg) for arg in ffmpeg.get_args(output))]
 
 
+def _with_global(argv: list[str], *flags: str) -> list[str]:
+    """``argv`` with global ``flags`` (options without a value, such as ``-copyts``) put just
+    before the output URL: ffmpeg reads a global option wherever it stands, and every option
+    before it keeps its ``-key value`` pairing."""
+    return [*argv[:-1], *flags, argv[-1]]
+
+
 def _audio_options(audio_codec: str | None) -> dict[str, Scalar]:
     if audio_codec is None or audio_codec in MP4_AUDIO_CODECS:
         return {"c:a": "copy"}
@@ -174,16 +196,24 @@ def transcode_command(
     filters: Sequence[VideoFilter],
     limits: ResourceLimits = DEFAULT_LIMITS,
 ) -> list[str]:
-    """``src``'s first video stream through ``filters`` (then ``EVEN_SIZE``) with libx264,
-    every frame kept, its first audio stream copied; an MP4 with ``+faststart`` at ``dst``."""
-    source = _file_input(src)
+    """``src``'s first video stream through ``filters`` (then ``EVEN_SIZE``) with libx264, on
+    the picture as stored (its display rotation kept, not applied), every frame kept at its own
+    timestamp, its first audio stream copied; an MP4 with
+    ``+faststart`` at ``dst``.
+
+    Timestamps are the input's, to the tick (``-copyts``, the encoder in the input's time base,
+    ``fps_mode passthrough``): a segment that starts at 12.48 s of its source still does, so the
+    join can put it back exactly there (see ``concat``)."""
+    # noautorotate: filter the picture as stored and keep the display matrix, so the output has
+    # the source's geometry (rotating here would turn a 90-degree clip into a different size).
+    source = _file_input(src, noautorotate=None)
     video = _chain(source["v:0"], [*filters, EVEN_SIZE])
     output = ffmpeg.output(
         video, source["a:0?"], file_url(Path(dst)),
-        format="mp4", fps_mode="passthrough", **_X264, **{"c:a": "copy"}, **_NO_CHAPTERS,
-        **_FASTSTART,
+        format="mp4", fps_mode="passthrough", enc_time_base=-1, **_X264, **{"c:a": "copy"},
+        **_NO_CHAPTERS, **_KEEP_TIMESTAMPS, **_FASTSTART,
     )  # fmt: skip
-    return _argv(output, limits)
+    return _with_global(_argv(output, limits), "-copyts")
 
 
 def split_command(
@@ -193,27 +223,39 @@ def split_command(
     strategy: SplitStrategy,
     cuts: Sequence[float],
     limits: ResourceLimits = DEFAULT_LIMITS,
+    *,
+    reencode: ReencodeSettings = DEFAULT_REENCODE,
 ) -> list[str]:
     """Cut ``path`` at ``cuts`` into MP4s named by ``pattern`` (``segment_%05d.mp4``; with no
-    cuts, the one file ``pattern % 0``): a stream copy, or one libx264 pass with keyframes
-    forced at the cuts (``strategy``)."""
+    cuts, the one file ``pattern % 0``): a stream copy, or one pass of the encoder
+    ``plan_reencode`` chooses (same codec family and bit depth) with keyframes forced at the
+    cuts (``strategy``).
+
+    Every segment keeps the source's timestamps (no ``reset_timestamps``): segment 3 of a 2 s
+    split starts near 6 s, its audio and video exactly where they were in the source. Each still
+    plays alone (its MP4 edit list starts it there); ``concat`` relies on those times."""
     if probe.video is None:
         raise ValueError("split_command needs a probe with a video stream")
     source = _file_input(path, probe.format_name)
-    times = ",".join(f"{cut:.6f}" for cut in cuts)
+    # ffmpeg starts its output at the input's start time (which an edit list or an MPEG-TS
+    # clock can put after 0); cuts are keyframe times as ffprobe reads them, so shift them the
+    # same way, or the muxer would cut at the keyframe after the planned one.
+    times = ",".join(f"{max(0.0, cut - probe.start_time):.6f}" for cut in cuts)
     options: dict[str, Scalar] = {**_audio_options(probe.audio.codec if probe.audio else None)}
     if strategy == "copy":
         # A stream copy has no filter: ffmpeg-python only spells the maps and options here.
         video = source["v:0"]
         options.update({"c:v": "copy", **hevc_tag_options(probe.video.codec)})
     else:
-        video = _chain(source["v:0"], [EVEN_SIZE])
-        options.update({**_X264, "fps_mode": "passthrough"})
+        plan = plan_reencode(probe.video, reencode)
+        video = _chain(source["v:0"], [EVEN_SIZE] if plan.needs_even_size else [])
+        # The source's time base, so that every frame keeps its presentation time to the tick.
+        options.update({**plan.options, "fps_mode": "passthrough", "enc_time_base": -1})
         if cuts:
             options["force_key_frames"] = times
     if not cuts:
         target = file_url(pattern.parent / (pattern.name % 0))
-        options.update({"format": "mp4", **_FASTSTART})
+        options.update({"format": "mp4", **_FASTSTART, **_KEEP_TIMESTAMPS})
     else:
         target = file_url(pattern)
         options.update(
@@ -224,19 +266,30 @@ def split_command(
                 # Cut times come from ffprobe's 6-decimal pts_time; a keyframe up to 1 ms early
                 # is taken, so rounding never pushes a cut to the following keyframe.
                 "segment_time_delta": "0.001",
-                "reset_timestamps": 1,
-                # Keep B-frame negative DTS for the MP4 muxer's edit list; shifting here makes
-                # the first segment start at +2 frames and concat then leaves a gap there.
+                # No reset_timestamps: rebasing each segment to 0 is what lost time at every cut
+                # (VFR, audio packets from before the cut written at negative times).
                 "avoid_negative_ts": "disabled",
-                "segment_format_options": "movflags=+faststart",
+                "segment_format_options": (
+                    f"movflags=+faststart:movie_timescale={EXACT_MOVIE_TIMESCALE}"
+                ),
             }
         )
     output = ffmpeg.output(video, source["a:0?"], target, **options, **_NO_CHAPTERS)
     return _argv(output, limits)
 
 
-def concat_command(listing: Path, dst: Path, limits: ResourceLimits = DEFAULT_LIMITS) -> list[str]:
+def concat_command(
+    listing: Path,
+    dst: Path,
+    limits: ResourceLimits = DEFAULT_LIMITS,
+    *,
+    keep_timestamps: bool = False,
+) -> list[str]:
     """Join the files an ffconcat ``listing`` names into ``dst`` without re-encoding.
+
+    ``keep_timestamps``: the listing places each file at its own start (``duration`` lines, see
+    ``vidpipe_ffmpeg.transcode.concat``), so the output must take the timestamps as they come
+    (``-copyts``: no shift by the first packet, which may be audio priming before 0).
 
     Written out by hand, not with ffmpeg-python: a stream copy through the concat demuxer has
     no filter and no stream graph, only a few flags, which ffmpeg-python would merely reorder.
@@ -244,11 +297,14 @@ def concat_command(listing: Path, dst: Path, limits: ResourceLimits = DEFAULT_LI
     containers.
     """
     concat_input = input_args(listing, "concat", format_whitelist=f"concat,{READ_FORMAT_WHITELIST}")
-    return [
+    negative = "disabled" if keep_timestamps else "auto"
+    argv = [
         *ffmpeg_base(limits), "-fflags", "+genpts", "-safe", "0", *concat_input,
         "-map", "0:v:0", "-map", "0:a:0?", "-map_chapters", "-1", "-c", "copy",
-        "-avoid_negative_ts", "auto", "-movflags", "+faststart", "-f", "mp4", file_url(Path(dst)),
+        "-avoid_negative_ts", negative, "-movflags", "+faststart", "-f", "mp4",
+        file_url(Path(dst)),
     ]  # fmt: skip
+    return _with_global(argv, "-copyts") if keep_timestamps else argv
 
 
 def thumbnail_command(

@@ -23,6 +23,15 @@ class VideoStream(_Frozen):
     (a phone held upright usually gives 270, i.e. -90). Width and height are as coded."""
     frame_count: int | None = None
     """From the container's index when it has one (MP4 does); None otherwise."""
+    bits_per_sample: int | None = None
+    """Bit depth of the decoded pixels (8, 10, 12) from the pixel format; None if unknown."""
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        """(width, height) as the video is shown: the coded size, swapped by a 90/270 turn."""
+        if self.rotation in (90, 270):
+            return self.height, self.width
+        return self.width, self.height
 
 
 class AudioStream(_Frozen):
@@ -38,6 +47,9 @@ class ProbeResult(_Frozen):
     bit_rate: int | None
     video: VideoStream | None
     audio: AudioStream | None
+    start_time: float = 0.0
+    """The container's start time (s): the earliest presentation time of any stream, to the
+    microsecond as ffmpeg keeps it. A segment that keeps the source's timestamps starts there."""
     keyframes: tuple[float, ...] = ()
     """Presentation times (s) of the video keyframes; empty unless probed with keyframes."""
 

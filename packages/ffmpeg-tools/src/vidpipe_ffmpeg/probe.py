@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,7 @@ def parse_probe_json(data: dict[str, Any], size: int) -> ProbeResult:
         size=size,
         format_name=format_name,
         bit_rate=_int(fmt.get("bit_rate")),
+        start_time=_float(fmt.get("start_time")) or 0.0,
         video=video,
         audio=_audio_stream(audio_raw) if audio_raw else None,
     )
@@ -128,7 +130,21 @@ def _video_stream(raw: dict[str, Any]) -> VideoStream:
         pix_fmt=raw.get("pix_fmt"),
         rotation=_rotation(raw),
         frame_count=_int(raw.get("nb_frames")),
+        bits_per_sample=_bit_depth(raw),
     )
+
+
+def _bit_depth(raw: dict[str, Any]) -> int | None:
+    """Bits per pixel component: ffprobe's bits_per_raw_sample when the decoder states it, else
+    read from the pixel format name (``yuv420p10le`` is 10, a plain ``yuv420p`` is 8)."""
+    stated = _int(raw.get("bits_per_raw_sample"))
+    if stated:
+        return stated
+    pix_fmt = str(raw.get("pix_fmt") or "")
+    if not pix_fmt:
+        return None
+    match = re.search(r"p(\d+)(le|be)$", pix_fmt)
+    return int(match.group(1)) if match else 8
 
 
 def _audio_stream(raw: dict[str, Any]) -> AudioStream:

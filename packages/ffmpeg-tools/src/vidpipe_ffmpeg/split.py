@@ -16,11 +16,13 @@ from typing import Literal
 from vidpipe_ffmpeg._ffmpeg import MP4_VIDEO_CODECS
 from vidpipe_ffmpeg._run import DEFAULT_LIMITS, ResourceLimits, run_tool
 from vidpipe_ffmpeg.commands import split_command
+from vidpipe_ffmpeg.decode_check import check_decoding
 from vidpipe_ffmpeg.errors import FfmpegFailedError, InvalidMediaError
 from vidpipe_ffmpeg.models import ProbeResult, Segment, SplitResult, SplitStrategy
 from vidpipe_ffmpeg.plan import plan_forced_cuts, plan_keyframe_cuts, segment_spans
 from vidpipe_ffmpeg.probe import list_keyframes
 from vidpipe_ffmpeg.probe import probe as probe_file
+from vidpipe_ffmpeg.reencode import DEFAULT_REENCODE, ReencodeSettings
 
 SEGMENT_PATTERN = "segment_%05d.mp4"
 
@@ -53,8 +55,15 @@ def split(
     *,
     strategy: Literal["auto", "copy", "reencode"] = "auto",
     limits: ResourceLimits = DEFAULT_LIMITS,
+    reencode: ReencodeSettings = DEFAULT_REENCODE,
+    verify_decoding: bool = True,
 ) -> SplitResult:
-    """Split ``path`` into ``out_dir/segment_00000.mp4`` ... (any old segments there removed)."""
+    """Split ``path`` into ``out_dir/segment_00000.mp4`` ... (any old segments there removed).
+
+    ``verify_decoding``: before a stream copy (which never decodes), decode the video once and
+    raise ``InvalidMediaError`` naming where a corrupt stream breaks (``check_decoding``); a
+    re-encode decodes anyway and is checked by its frame count. ``reencode``: the quality a
+    re-encoding split keeps (``plan_reencode``)."""
     path, out_dir = Path(path), Path(out_dir)
     if "%" in str(out_dir.resolve()):
         raise ValueError("out_dir must not contain '%' (the segment muxer reads it as a pattern)")
@@ -64,10 +73,15 @@ def split(
         keyframes = list_keyframes(path, limits, format_name=probe.format_name)
         probe = probe.model_copy(update={"keyframes": tuple(keyframes)})
     chosen, cuts = choose_strategy(probe, segment_seconds, strategy)
+    if verify_decoding and chosen == "copy":
+        check_decoding(path, format_name=probe.format_name, limits=limits)
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in out_dir.glob("segment_*.mp4"):
         old.unlink()
-    run_tool(split_command(path, out_dir / SEGMENT_PATTERN, probe, chosen, cuts, limits), limits)
+    argv = split_command(
+        path, out_dir / SEGMENT_PATTERN, probe, chosen, cuts, limits, reencode=reencode
+    )
+    run_tool(argv, limits)
     paths = sorted(out_dir.glob("segment_*.mp4"))
     spans = segment_spans(cuts, probe.duration)
     if len(paths) != len(spans):
@@ -75,7 +89,7 @@ def split(
             f"expected {len(spans)} segments at {cuts}, ffmpeg wrote {len(paths)}"
         )
     if chosen == "reencode":
-        _check_nothing_lost(paths, probe, limits)
+        _check_nothing_lost(path, paths, probe, limits)
     segments = [
         Segment(path=p, index=i, start=round(start, 6), duration=round(length, 6))
         for i, (p, (start, length)) in enumerate(zip(paths, spans, strict=True))
@@ -83,7 +97,9 @@ def split(
     return SplitResult(segments=segments, strategy=chosen)
 
 
-def _check_nothing_lost(paths: list[Path], probe: ProbeResult, limits: ResourceLimits) -> None:
+def _check_nothing_lost(
+    source: Path, paths: list[Path], probe: ProbeResult, limits: ResourceLimits
+) -> None:
     """A re-encode keeps only the frames the decoder could decode: a source whose bitstream is
     corrupt would lose whole seconds silently. Compare with the container's frame count (MP4
     and MOV state it; Matroska does not, and then there is nothing to compare with)."""
@@ -98,6 +114,8 @@ def _check_nothing_lost(paths: list[Path], probe: ProbeResult, limits: ResourceL
     # A frame or two may fall outside an edit list; a damaged stream loses far more.
     lost = expected - written
     if lost > max(2, expected // 100):
+        # Say where it breaks (one more decode, only on this failure path).
+        check_decoding(source, format_name=probe.format_name, limits=limits)
         raise InvalidMediaError(
             f"corrupt video stream: only {written} of its {expected} frames could be decoded; "
             "re-export or re-encode the file and upload it again"

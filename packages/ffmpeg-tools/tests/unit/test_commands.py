@@ -26,6 +26,7 @@ from vidpipe_ffmpeg import (
     thumbnail_command,
     transcode_command,
 )
+from vidpipe_ffmpeg.commands import EXACT_MOVIE_TIMESCALE
 from vidpipe_ffmpeg.formats import READ_FORMAT_WHITELIST
 
 LIMITS = ResourceLimits(ffmpeg="ffmpeg-under-test")
@@ -46,12 +47,19 @@ def _probe(video_codec: str = "h264", audio_codec: str | None = "aac") -> ProbeR
     )
 
 
+INPUT_FLAGS = frozenset({"-noautorotate"})
+
+
 def inputs(argv: list[str]) -> list[tuple[dict[str, str], str]]:
     """Each input as (its options, its URL): the `-key value` pairs since the previous input."""
     found: list[tuple[dict[str, str], str]] = []
     options: dict[str, str] = {}
     i = len(GLOBAL)
     while i < len(argv):
+        if argv[i] in INPUT_FLAGS:  # an input option without a value
+            options[argv[i]] = ""
+            i += 1
+            continue
         if argv[i] == "-i":
             found.append((options, argv[i + 1]))
             options = {}
@@ -110,8 +118,10 @@ def test_split_copy_has_no_filter_and_cuts_with_the_segment_muxer(tmp_path: Path
     assert option(argv, "-c:v") == "copy" and option(argv, "-tag:v") == "hvc1"
     assert option(argv, "-segment_times") == "2.000000,4.500000"
     assert option(argv, "-avoid_negative_ts") == "disabled"
-    assert option(argv, "-reset_timestamps") == "1"
-    assert option(argv, "-segment_format_options") == "movflags=+faststart"
+    assert "-reset_timestamps" not in argv  # segments keep the source's timestamps
+    assert option(argv, "-segment_format_options") == (
+        f"movflags=+faststart:movie_timescale={EXACT_MOVIE_TIMESCALE}"
+    )
     assert option(argv, "-f") == "segment" and option(argv, "-map_chapters") == "-1"
     assert argv[-1] == f"file:{pattern.resolve()}"
 
@@ -125,6 +135,27 @@ def test_split_reencode_forces_keyframes_and_crops_to_even(tmp_path: Path) -> No
     assert option(argv, "-filter_complex") == f"[0:v:0]{EVEN}[s0]"
     assert option(argv, "-force_key_frames") == "2.000000"
     assert option(argv, "-c:a") == "aac"  # Vorbis cannot go into MP4
+    assert option(argv, "-c:v") == "libx264" and option(argv, "-enc_time_base") == "-1"
+
+
+def test_split_reencode_keeps_hevc_and_ten_bits(tmp_path: Path) -> None:
+    probe = _probe("hevc").model_copy(
+        update={"video": VideoStream(codec="hevc", width=641, height=361, fps=25.0,
+                                     pix_fmt="yuv420p10le", bits_per_sample=10)}
+    )  # fmt: skip
+    argv = split_command(tmp_path / "in.mp4", tmp_path / "s_%05d.mp4", probe, "reencode", [2.0])
+    assert option(argv, "-c:v") == "libx265" and option(argv, "-pix_fmt") == "yuv420p10le"
+    assert option(argv, "-tag:v") == "hvc1"
+    assert option(argv, "-filter_complex") == f"[0:v:0]{EVEN}[s0]"  # 4:2:0 needs even sizes
+
+
+def test_split_reencode_keeps_444_odd_sizes_uncropped(tmp_path: Path) -> None:
+    probe = _probe().model_copy(
+        update={"video": VideoStream(codec="h264", width=161, height=121, fps=25.0,
+                                     pix_fmt="yuv444p")}
+    )  # fmt: skip
+    argv = split_command(tmp_path / "in.mp4", tmp_path / "s_%05d.mp4", probe, "reencode", [2.0])
+    assert option(argv, "-pix_fmt") == "yuv444p" and "-filter_complex" not in argv
 
 
 def test_split_without_cuts_writes_the_one_segment(tmp_path: Path) -> None:

@@ -53,10 +53,20 @@ def build_metadata(
     }
     if primary_image is not None:
         document["primary_image"] = primary_image
+    document.update(source_facts(job))
     if job.user_metadata:
         # The caller's own string map (the HTTP API's `metadata`), returned as it was given.
         document["user_metadata"] = dict(job.user_metadata)
     return document
+
+
+def source_facts(job: Job) -> dict[str, Any]:
+    """The upload's checksum and geometry as the chunking-worker recorded them (``source``),
+    and ``source_sha256`` beside the final video's ``sha256``; nothing for a job chunked
+    before the record had them."""
+    if job.source_media is None:
+        return {}
+    return {"source_sha256": job.source_media.sha256, "source": job.source_media.model_dump()}
 
 
 def _seconds(delta: timedelta) -> float:

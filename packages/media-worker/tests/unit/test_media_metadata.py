@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from vidpipe_media import build_metadata, stage_timings
-from vidpipe_types import Job, JobOptions, JobStatus, Mode
+from vidpipe_types import Job, JobOptions, JobStatus, Mode, SourceMedia
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -65,3 +65,20 @@ def test_the_document_adds_the_job_to_the_media_facts() -> None:
         "completed_at": "2026-03-01T12:00:30.000000Z",
         "timings_seconds": {"created": 30.0, "total": 30.0},
     }
+
+
+def test_the_document_holds_the_uploads_checksum_and_geometry_beside_the_finals() -> None:
+    source = SourceMedia(
+        sha256="c" * 64, size_bytes=1000, duration=3.0, codec="hevc", pix_fmt="yuv420p10le",
+        bit_depth=10, stored_width=640, stored_height=360, display_width=360,
+        display_height=640, rotation=90,
+    )  # fmt: skip
+    job = Job.new("j1", "in", "input/cat.mov", JobOptions(), at(0)).model_copy(
+        update={"status": JobStatus.REASSEMBLING, "source_media": source}
+    )
+
+    document = build_metadata(job, {"sha256": "ab"}, segment_count=1, completed_at=at(1))
+
+    assert (document["sha256"], document["source_sha256"]) == ("ab", "c" * 64)
+    assert document["source"]["display_width"] == 360
+    assert document["source"]["rotation"] == 90

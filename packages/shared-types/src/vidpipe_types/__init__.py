@@ -97,6 +97,7 @@ from vidpipe_types.keys import (
     s3_uri,
     segment_key_suffix,
 )
+from vidpipe_types.media import SourceMedia
 from vidpipe_types.modes import Mode, mode_choices, parse_mode
 from vidpipe_types.payloads import (
     MAX_SEGMENTS,
@@ -217,6 +218,7 @@ __all__ = [
     "ReassemblyPayload",
     "ReassemblyReason",
     "SegmentCompletion",
+    "SourceMedia",
     "SourceDimensions",
     "StackNames",
     "SummaryAnalysis",

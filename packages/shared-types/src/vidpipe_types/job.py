@@ -11,6 +11,7 @@ from vidpipe_types._metadata import normalize_metadata
 from vidpipe_types.analysis import Analysis, AnalysisDepth, AnalysisStatus
 from vidpipe_types.errors import InvalidJobOptionsError
 from vidpipe_types.ids import JobId
+from vidpipe_types.media import SourceMedia
 from vidpipe_types.modes import Mode, mode_choices, parse_mode
 from vidpipe_types.tenants import TenantId
 from vidpipe_types.timestamps import UtcDatetime
@@ -279,6 +280,8 @@ class Job(BaseModel):
     tenant_id: TenantId | None = None
     user_metadata: UserMetadata = Field(default_factory=dict)
     source_url: str | None = None
+    # Set by the chunking-worker once the upload is probed: its checksum and display geometry.
+    source_media: SourceMedia | None = None
 
     @classmethod
     def new(

