@@ -12,6 +12,7 @@ from vidpipe_types.analysis import Analysis, AnalysisDepth, AnalysisStatus
 from vidpipe_types.errors import InvalidJobOptionsError
 from vidpipe_types.ids import JobId
 from vidpipe_types.modes import Mode, mode_choices, parse_mode
+from vidpipe_types.outbox import OutboxEntry
 from vidpipe_types.tenants import TenantId
 from vidpipe_types.timestamps import UtcDatetime
 from vidpipe_types.user_metadata import UserMetadata
@@ -217,6 +218,10 @@ class JobError(BaseModel):
 
     stage: str
     reason: str
+    #: Set when the job failed because a stage's message dead-lettered (every retry failed):
+    #: the queue it waits on, and the status to resume from when an operator redrives it.
+    dead_letter_queue: str | None = None
+    resume_status: JobStatus | None = None
 
 
 _PROCESSING_START = 10.0
@@ -279,6 +284,16 @@ class Job(BaseModel):
     tenant_id: TenantId | None = None
     user_metadata: UserMetadata = Field(default_factory=dict)
     source_url: str | None = None
+    # Effects owed by transitions (webhooks, the detection request, promoting artifacts),
+    # by entry id; see `vidpipe_types.outbox`. `outbox_pending` is set while it holds any.
+    outbox: dict[str, OutboxEntry] = Field(default_factory=dict)
+    outbox_pending: str | None = None
+    # The winning attempt's staged artifacts (name -> key), copied to `outputs` on completion.
+    staged_outputs: dict[str, str] = Field(default_factory=dict)
+
+    def pending_entries(self) -> list[OutboxEntry]:
+        """The outbox in the order its entries were written."""
+        return sorted(self.outbox.values(), key=lambda entry: (entry.seq, entry.id))
 
     @classmethod
     def new(
