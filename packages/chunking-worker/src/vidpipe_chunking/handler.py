@@ -26,6 +26,7 @@ from vidpipe_aws import (
     emit_metric,
     fault_point,
     log_context,
+    request_entry,
 )
 from vidpipe_chunking.splitter import FfmpegSplitter
 from vidpipe_ffmpeg import InvalidMediaError
@@ -36,6 +37,7 @@ from vidpipe_types import (
     Job,
     JobOptions,
     JobStatus,
+    OutboxKind,
     build_segment_key,
     derive_job_id,
     is_input_key,
@@ -60,7 +62,7 @@ if TYPE_CHECKING:
     from vidpipe_chunking.settings import ChunkingSettings
     from vidpipe_chunking.splitter import Splitter
     from vidpipe_ffmpeg import ProbeResult, SplitResult
-    from vidpipe_types import ObjectCreated
+    from vidpipe_types import ObjectCreated, OutboxEntry
 
 logger = logging.getLogger(__name__)
 
@@ -297,10 +299,14 @@ class ChunkingHandler:
 
     def _finish(self, job: Job, total: int) -> None:
         try:
+            # The `job.processing` webhook and the detection request are written with the
+            # status (the job's outbox): a kill after this line delays them, never loses them.
             self._jobs.transition(
                 job.job_id,
                 from_statuses=(JobStatus.CHUNKING,),
                 to_status=JobStatus.PROCESSING,
+                outbox=self._detection_request(job),
+                webhook_result={"total_segments": total},
                 total_segments=total,
             )
         except ConditionFailedError:
@@ -313,12 +319,15 @@ class ChunkingHandler:
             return
         logger.info("chunking done: %d segments uploaded, job processing", total)
         fault_point("chunking.total_recorded")
+        # Delivers the job's outbox now (the webhook, the detection request).
         self._notifier.notify(job.job_id, "processing", result={"total_segments": total})
-        if job.options.detect and self._detection_queue is not None:
-            request = DetectionRequest(job_id=job.job_id, source_key=job.source_key)
-            self._detection_queue.send(request.model_dump_json())
-            logger.info("detection requested")
         self._trigger.evaluate(job.job_id, "chunking")
+
+    def _detection_request(self, job: Job) -> list[OutboxEntry]:
+        if not job.options.detect or self._detection_queue is None:
+            return []
+        request = DetectionRequest(job_id=job.job_id, source_key=job.source_key)
+        return [request_entry(OutboxKind.DETECTION, request.model_dump_json(), self._clock())]
 
 
 def human_size(size: int) -> str:

@@ -33,7 +33,7 @@ def build(worker: WorkerContext[MediaSettings]) -> WorkerParts:
     )
     if settings.sweeper_enabled:
         # A daemon thread: it stops with the process, and a sweep cut short loses nothing.
-        Sweeper(aws.jobs, aws.trigger, settings).start()
+        Sweeper(aws.jobs, aws.trigger, settings, outbox=worker.outbox).start()
     return WorkerParts(handler)
 
 
