@@ -196,3 +196,14 @@ def test_a_failure_that_could_not_be_recorded_propagates_for_the_runner_to_retry
 
     with pytest.raises(RetryableAwsError):
         recorder.record(BadInput("bad", job_id="j1"), default_stage="video-worker")
+
+
+def test_the_signing_secret_never_reaches_a_log_line_or_the_settings_repr() -> None:
+    from vidpipe_aws import WorkerSettings
+    from vidpipe_aws.logs import redact
+
+    settings = WorkerSettings(WEBHOOK_SIGNING_SECRET="whsec_do_not_print")
+    assert "whsec_do_not_print" not in repr(settings)
+    assert settings.signing_secret == "whsec_do_not_print"
+    assert "whsec_do_not_print" not in redact("WEBHOOK_SIGNING_SECRET=whsec_do_not_print")
+    assert "whsec_do_not_print" not in redact('{"webhook_signing_secret": "whsec_do_not_print"}')
