@@ -263,8 +263,10 @@ class JobStore(AdapterEdge, ABC):
         """Set plain fields (total_segments, outputs, error...) and updated_at; any status."""
         job = self._require(job_id)
         values = self._checked_fields(job, fields)
-        values["updated_at"] = self._clock()
-        updated = self._write(job_id, JobUpdate(values), EXISTS)
+        now = values["updated_at"] = self._clock()
+        updated = self._write(
+            job_id, JobUpdate(values).with_outbox(self._field_events(job, values, now)), EXISTS
+        )
         if updated is None:
             raise NotFoundError(f"job {job_id} does not exist")
         return updated
@@ -512,6 +514,21 @@ class JobStore(AdapterEdge, ABC):
 
         for page in iterate_pages(fetch):
             yield from page
+
+    def _field_events(
+        self, job: Job, values: Mapping[str, Any], now: datetime
+    ) -> list[OutboxEntry]:
+        """The webhook a plain field update owes: `detection.completed` when the detection
+        stage reaches `completed` (written with that update, like a transition's event)."""
+        detection = values.get("detection")
+        if detection is None or detection.state.value != "completed":
+            return []
+        if job.detection is not None and job.detection.state.value == "completed":
+            return []
+        result = detection.model_dump(mode="json", exclude_none=True)
+        return [
+            webhook_entry(job, WebhookEvent.DETECTION_COMPLETED, job.status, now, result=result)
+        ]
 
     def _status_events(
         self,

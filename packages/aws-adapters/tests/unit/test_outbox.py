@@ -368,3 +368,23 @@ def test_the_background_delivery_sends_what_notify_hands_it(
     assert notifier.flush(timeout_seconds=10)
 
     assert [d["type"] for d in documents(receiver)] == ["job.processing"]
+
+
+def test_detection_completed_is_written_with_the_detection_status(store: JobStore) -> None:
+    from vidpipe_types import DetectionState, DetectionStatus
+
+    created(store, order="7")
+    running = DetectionStatus(state=DetectionState.RUNNING, frames_processed=3)
+    assert store.update_fields("j1", detection=running).outbox == {}
+    done = DetectionStatus(
+        state=DetectionState.COMPLETED, frames_processed=5, outputs={"detections": "s3://o/d"}
+    )
+    job = store.update_fields("j1", detection=done)
+    store.update_fields("j1", detection=done)  # the same state again owes nothing more
+
+    (entry,) = job.pending_entries()
+    document = json.loads(entry.body)
+    assert (document["type"], document["metadata"]) == ("detection.completed", {"order": "7"})
+    assert document["result"]["outputs"] == {"detections": "s3://o/d"}
+    after = store.get("j1")
+    assert after is not None and len(after.outbox) == 1
