@@ -68,6 +68,8 @@ class Grants:
             return self._names.get(target["Fn::GetAtt"][0], target["Fn::GetAtt"][0])
         if "Fn::Join" in target:
             return "".join(self._spell(part) for part in target["Fn::Join"][1])
+        if "Ref" in target:
+            return f"<{self._names.get(target['Ref'], target['Ref'])}>"
         raise AssertionError(f"unexpected resource {target}")
 
 
@@ -123,18 +125,43 @@ def test_video_reads_segments_and_writes_output_segments(grants: dict[str, Grant
 
 def test_media_reads_output_segments_and_writes_job_outputs(grants: dict[str, Grants]) -> None:
     media = grants[MEDIA.name]
-    assert media.resources_for("s3:GetObject") == {f"{NAMES.output_bucket}/jobs/*/segments/*"}
-    assert media.resources_for("s3:PutObject") == {f"{NAMES.output_bucket}/jobs/*"}
+    # A reassembly stages its artifacts under attempts/; the winner's outbox copies them to
+    # jobs/ (a server-side copy reads its source), a loser deletes its own.
+    attempts = f"{NAMES.output_bucket}/attempts/*"
+    assert media.resources_for("s3:GetObject") == {
+        f"{NAMES.output_bucket}/jobs/*/segments/*",
+        attempts,
+    }
+    assert media.resources_for("s3:PutObject") == {f"{NAMES.output_bucket}/jobs/*", attempts}
+    assert media.resources_for("s3:DeleteObject") == {attempts}
     assert not any(NAMES.input_bucket in target for _, target in media.statements)
     assert media.resources_for("sqs:ReceiveMessage") == {NAMES.reassembly_queue}
-    # The sweeper re-sends reassembly triggers.
-    assert media.resources_for("sqs:SendMessage") == {NAMES.reassembly_queue}
+    # The sweeper re-sends reassembly triggers and the detection requests a killed
+    # chunking-worker left in a job's outbox.
+    assert media.resources_for("sqs:SendMessage") == {
+        NAMES.reassembly_queue,
+        NAMES.detection_queue,
+    }
     assert NAMES.segment_completions_table not in media.resources_for("dynamodb:PutItem")
 
 
-def test_no_worker_may_delete_anything(grants: dict[str, Grants]) -> None:
-    for worker in grants.values():
-        assert not {a for a in worker.all_actions if "Delete" in a} - {"sqs:DeleteMessage"}
+def test_only_staged_attempts_may_be_deleted(grants: dict[str, Grants]) -> None:
+    for name, worker in grants.items():
+        deletes = {a for a in worker.all_actions if "Delete" in a} - {"sqs:DeleteMessage"}
+        if name == MEDIA.name:
+            assert deletes == {"s3:DeleteObject"}
+            assert worker.resources_for("s3:DeleteObject") == {f"{NAMES.output_bucket}/attempts/*"}
+        else:
+            assert not deletes, name
+
+
+def test_every_worker_may_protect_its_own_tasks_from_scale_in(
+    grants: dict[str, Grants],
+) -> None:
+    for name, worker in grants.items():
+        (target,) = worker.resources_for("ecs:UpdateTaskProtection")
+        assert target.endswith(f":task/{NAMES.prefix}/*"), (name, target)
+        assert worker.resources_for("ecs:GetTaskProtection") == {target}
 
 
 def test_chunking_may_send_detection_requests_when_detection_runs(

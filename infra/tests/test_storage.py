@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_cdk.assertions import Match, Template
 from infra_helpers import resources
 
-from vidpipe_types.keys import SEGMENTS_PREFIX
+from vidpipe_types.keys import ATTEMPTS_PREFIX, SEGMENTS_PREFIX
 from vidpipe_types.topology import TABLES, StackNames
 
 NAMES = StackNames()
@@ -96,3 +96,21 @@ def test_tables_follow_the_topology(template: Template) -> None:
                 "AttributeName": index.partition_key.name,
                 "KeyType": "HASH",
             }
+
+
+def test_staged_reassembly_attempts_expire_after_a_day(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "BucketName": NAMES.output_bucket,
+            "LifecycleConfiguration": {
+                "Rules": Match.array_with(
+                    [
+                        Match.object_like(
+                            {"Prefix": ATTEMPTS_PREFIX, "ExpirationInDays": 1, "Status": "Enabled"}
+                        )
+                    ]
+                )
+            },
+        },
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
@@ -72,6 +72,12 @@ class Compute(Construct):
             container_insights_v2=ecs.ContainerInsights.ENABLED,
         )
         self.gpu_capacity = self._gpu_capacity(config) if config.gpu else None
+        #: Every task of the cluster (``task/<cluster>/*``): what task protection applies to.
+        self.tasks_arn = Stack.of(self).format_arn(
+            service="ecs",
+            resource="task",
+            resource_name=f"{config.prefix}/*",
+        )
 
     def _gpu_capacity(self, config: StackConfig) -> ecs.AsgCapacityProvider:
         role = iam.Role(

@@ -31,6 +31,9 @@ QUEUE_CONSUME = [
     "sqs:GetQueueAttributes",
 ]
 QUEUE_SEND = ["sqs:SendMessage"]
+OBJECT_DELETE = ["s3:DeleteObject"]
+# The ECS agent's task-protection endpoint calls these with the task role's credentials.
+TASK_PROTECTION = ["ecs:UpdateTaskProtection", "ecs:GetTaskProtection"]
 
 
 def worker_statements(
@@ -40,10 +43,14 @@ def worker_statements(
     tables: Tables,
     queues: WorkQueues,
     available: frozenset[Worker],
+    cluster_tasks_arn: str,
 ) -> list[iam.PolicyStatement]:
     """The statements of ``spec``'s task role; queues of workers not in ``available`` are
-    left out (nothing would consume what is sent there)."""
-    statements: list[iam.PolicyStatement] = []
+    left out (nothing would consume what is sent there). ``cluster_tasks_arn`` (the cluster's
+    ``task/<cluster>/*``) is where every worker may set its own scale-in protection."""
+    statements: list[iam.PolicyStatement] = [
+        iam.PolicyStatement(actions=TASK_PROTECTION, resources=[cluster_tasks_arn])
+    ]
     for access in spec.reads:
         statements.append(
             iam.PolicyStatement(
@@ -55,6 +62,13 @@ def worker_statements(
         statements.append(
             iam.PolicyStatement(
                 actions=OBJECT_WRITE,
+                resources=[buckets.bucket(access.bucket).arn_for_objects(access.pattern)],
+            )
+        )
+    for access in spec.deletes:
+        statements.append(
+            iam.PolicyStatement(
+                actions=OBJECT_DELETE,
                 resources=[buckets.bucket(access.bucket).arn_for_objects(access.pattern)],
             )
         )

@@ -103,6 +103,7 @@ class VidpipeStack(Stack):
                 tables=self.tables,
                 queues=self.queues,
                 available=available,
+                cluster_tasks_arn=self.compute.tasks_arn,
             )
             grant_worker(service.task_role, statements)
             self.services[spec.name] = service

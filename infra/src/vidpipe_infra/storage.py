@@ -11,7 +11,7 @@ from constructs import Construct
 
 from vidpipe_infra.checks import accept_findings
 from vidpipe_infra.errors import InfraError
-from vidpipe_types.keys import SEGMENTS_PREFIX
+from vidpipe_types.keys import ATTEMPTS_PREFIX, SEGMENTS_PREFIX
 from vidpipe_types.topology import (
     NOTIFICATION_RULES,
     BucketRole,
@@ -51,7 +51,19 @@ class Buckets(Construct):
                 ),
             ],
         )
-        self.output = self._bucket("Output", names.output_bucket, [])
+        self.output = self._bucket(
+            "Output",
+            names.output_bucket,
+            [
+                # A reassembly's staged artifacts: the winner's are copied to jobs/ within
+                # seconds, a loser deletes its own; this catches what a killed attempt left.
+                s3.LifecycleRule(
+                    id="expire-attempts",
+                    prefix=ATTEMPTS_PREFIX,
+                    expiration=Duration.days(1),
+                ),
+            ],
+        )
 
     def bucket(self, role: BucketRole) -> s3.Bucket:
         return self.input if role == "input" else self.output

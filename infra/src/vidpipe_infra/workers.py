@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from vidpipe_aws import short_worker_name, worker_name
 from vidpipe_types.ids import derive_job_id
 from vidpipe_types.keys import (
+    ATTEMPTS_PREFIX,
     INPUT_PREFIX,
     JOBS_PREFIX,
     SEGMENTS_PREFIX,
@@ -37,6 +38,9 @@ OUTPUT_FRAMES = _job_key_pattern(build_frame_key(_SAMPLE_JOB_ID, 0))
 #: Everything a job leaves in the output bucket.
 JOB_OUTPUTS = f"{JOBS_PREFIX}*"
 UPLOADS = f"{INPUT_PREFIX}*"
+#: A reassembly attempt's staged artifacts (``attempts/<job>/<attempt>/...``): the winner's are
+#: copied to ``jobs/*`` by its outbox, the losers' deleted.
+ATTEMPTS = f"{ATTEMPTS_PREFIX}*"
 INPUT_SEGMENTS = f"{SEGMENTS_PREFIX}*"
 
 
@@ -64,6 +68,8 @@ class WorkerSpec:
     table_reads: tuple[TableRole, ...] = ()
     table_writes: tuple[TableRole, ...] = ()
     sends: tuple[Worker, ...] = ()
+    #: Objects it may delete (a reassembly's losing attempt cleans up after itself).
+    deletes: tuple[ObjectAccess, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", worker_name(self.queue))
@@ -102,12 +108,15 @@ VIDEO = WorkerSpec(
 MEDIA = WorkerSpec(
     module="vidpipe_media",
     queue=Worker.REASSEMBLY,
-    reads=(ObjectAccess("output", OUTPUT_SEGMENTS),),
-    writes=(ObjectAccess("output", JOB_OUTPUTS),),
+    # Staged artifacts are read back by the promotion (a server-side copy reads its source).
+    reads=(ObjectAccess("output", OUTPUT_SEGMENTS), ObjectAccess("output", ATTEMPTS)),
+    writes=(ObjectAccess("output", JOB_OUTPUTS), ObjectAccess("output", ATTEMPTS)),
+    deletes=(ObjectAccess("output", ATTEMPTS),),
     table_reads=(TableRole.SEGMENT_COMPLETIONS,),
     table_writes=(TableRole.JOBS,),
-    # The sweeper re-runs the reassembly trigger for stalled jobs.
-    sends=(Worker.REASSEMBLY,),
+    # The sweeper re-runs the reassembly trigger for stalled jobs, and delivers what killed
+    # workers left in job outboxes: detection requests among them.
+    sends=(Worker.REASSEMBLY, Worker.DETECTION),
 )
 DETECTION = WorkerSpec(
     module="vidpipe_detection",

@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vidpipe_aws import ReassemblyTrigger
+from vidpipe_aws import (
+    JobStore,
+    OutboxDeliverer,
+    Queue,
+    ReassemblyTrigger,
+    WebhookNotifier,
+    WebhookStatus,
+)
 from vidpipe_aws.fakes import (
     InMemoryJobStore,
     InMemoryObjectStorage,
@@ -180,6 +187,19 @@ class FakeSplitter:
         )
 
 
+class DeliveringNotifier(RecordingNotifier):
+    """Records each notify and, as a worker's attached outbox does, performs the job's
+    pending outbox entries (the detection request) at once."""
+
+    def __init__(self, jobs: JobStore, detection_queue: Queue | None) -> None:
+        super().__init__()
+        self._outbox = OutboxDeliverer(jobs, WebhookNotifier(None), detection_queue=detection_queue)
+
+    def notify(self, job_id: str, status: WebhookStatus, **kwargs: Any) -> None:
+        super().notify(job_id, status, **kwargs)
+        self._outbox.deliver(job_id)
+
+
 @dataclass
 class World:
     storage: CountingStorage
@@ -234,7 +254,7 @@ def make_world(
     reassembly_queue = InMemoryQueue(name="reassembly")
     detection_queue = InMemoryQueue(name="detection")
     trigger = CountingTrigger(jobs, completions, reassembly_queue)
-    notifier = RecordingNotifier()
+    notifier = DeliveringNotifier(jobs, detection_queue if with_detection_queue else None)
     splitter = None if real_ffmpeg else splitter or FakeSplitter()
     work_dir = tmp_path / "work"
     handler = ChunkingHandler(

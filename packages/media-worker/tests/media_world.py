@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vidpipe_aws import OutboxDeliverer, WebhookNotifier, WebhookStatus
 from vidpipe_aws.fakes import (
     InMemoryJobStore,
     InMemoryObjectStorage,
@@ -114,6 +115,19 @@ def message(
     return received_message(body, n=n)
 
 
+class DeliveringNotifier(RecordingNotifier):
+    """Records each notify and, as a worker's attached outbox does, performs the job's
+    pending outbox entries at once (promotion of the winning attempt's artifacts included)."""
+
+    def __init__(self, outbox: Callable[[], OutboxDeliverer]) -> None:
+        super().__init__()
+        self._outbox = outbox
+
+    def notify(self, job_id: str, status: WebhookStatus, **kwargs: Any) -> None:
+        super().notify(job_id, status, **kwargs)
+        self._outbox().deliver(job_id)
+
+
 class World:
     """In-memory stores sharing one clock, and handlers for any number of workers; fake
     media tools unless `real_ffmpeg`."""
@@ -129,7 +143,14 @@ class World:
         self.storage = storage or InMemoryObjectStorage()
         self.jobs = InMemoryJobStore(clock=self.clock)
         self.completions = InMemorySegmentCompletionStore(page_size=2)
-        self.notifier = RecordingNotifier()
+        self.notifier = DeliveringNotifier(lambda: self.outbox)
+        self.outbox = OutboxDeliverer(
+            self.jobs,
+            WebhookNotifier(None),
+            storage=self.storage,
+            output_bucket=OUTPUT_BUCKET,
+            clock=self.clock,
+        )
         # None: the handler's default tools, real ffmpeg.
         self.tools = None if real_ffmpeg else FakeMediaTools()
         self.work_dir = work_dir
@@ -148,6 +169,7 @@ class World:
             self.settings(**overrides),
             output_bucket=OUTPUT_BUCKET,
             notifier=self.notifier,
+            outbox=self.outbox,
             analyzer=analyzer,
             worker_id=worker_id,
             clock=self.clock,

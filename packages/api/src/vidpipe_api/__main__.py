@@ -14,6 +14,7 @@ from vidpipe_aws import (
     DynamoCompletionStore,
     DynamoJobStore,
     FetchPolicy,
+    OutboxDeliverer,
     S3Storage,
     SqsQueue,
     WebhookNotifier,
@@ -23,13 +24,21 @@ from vidpipe_aws import (
 
 def build_context(settings: ApiSettings, aws: AwsSettings) -> ApiContext:
     clients = AwsClients.from_settings(aws)
+    jobs = DynamoJobStore(clients.dynamodb, aws.jobs_table)
+    secret = settings.webhook_signing_secret
+    notifier = WebhookNotifier(
+        settings.callback_url, secret=None if secret is None else secret.get_secret_value()
+    )
+    # A cancel writes its `job.cancelled` event into the job's outbox; `notify` delivers it
+    # from there (the media-workers' sweepers deliver whatever this process could not).
+    notifier.attach_outbox(OutboxDeliverer(jobs, notifier))
     return ApiContext(
         settings=settings,
-        jobs=DynamoJobStore(clients.dynamodb, aws.jobs_table),
+        jobs=jobs,
         completions=DynamoCompletionStore(clients.dynamodb, aws.segment_completions_table),
         storage=S3Storage(clients.s3),
         api_keys=DynamoApiKeyStore(clients.dynamodb, settings.api_keys_table),
-        notifier=WebhookNotifier(settings.callback_url),
+        notifier=notifier,
         input_bucket=aws.input_bucket,
         output_bucket=aws.output_bucket,
         import_queue=(

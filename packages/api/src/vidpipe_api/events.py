@@ -13,6 +13,7 @@ import anyio
 from starlette.concurrency import run_in_threadpool
 
 from vidpipe_api.errors import NotFound
+from vidpipe_api.views import visible_status
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -30,7 +31,7 @@ def progress_view(job: Job) -> dict[str, Any]:
     """What an event carries; an event is sent when this changes."""
     return {
         "job_id": job.job_id,
-        "status": job.status.value,
+        "status": visible_status(job).value,
         "stage": job.stage,
         "progress_percent": job.progress_percent,
         "completed_segments": job.completed_segments,
@@ -67,8 +68,8 @@ async def job_events(
             sequence += 1
             yield sse("job", view, event_id=str(sequence))
             previous, last_sent = view, time.monotonic()
-        if job.status.is_final:
-            yield sse("end", {"job_id": job_id, "status": job.status.value})
+        if job.settled:
+            yield sse("end", {"job_id": job_id, "status": visible_status(job).value})
             return
         if time.monotonic() >= deadline or await request.is_disconnected():
             return

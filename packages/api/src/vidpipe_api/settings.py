@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vidpipe_types.topology import StackNames, parse_modes
@@ -51,6 +51,10 @@ class ApiSettings(BaseSettings):
         default=3, ge=0, le=10, validation_alias="URL_IMPORT_MAX_REDIRECTS"
     )
     callback_url: str | None = Field(default=None, validation_alias="CALLBACK_URL")
+    # Signs the webhooks the API's own transitions owe (`job.cancelled`), as the workers do.
+    webhook_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias="WEBHOOK_SIGNING_SECRET"
+    )
     events_poll_seconds: float = Field(
         default=1.0, gt=0, le=60, validation_alias="EVENTS_POLL_SECONDS"
     )

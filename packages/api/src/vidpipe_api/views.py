@@ -16,6 +16,7 @@ from vidpipe_api.models import (
     SourceResponse,
 )
 from vidpipe_types.errors import InvalidKeyError
+from vidpipe_types.job import JobStatus
 from vidpipe_types.keys import JOBS_PREFIX, JobArtifact, parse_frame_key, parse_s3_uri
 from vidpipe_types.modes import Mode
 
@@ -33,10 +34,19 @@ _DETECTION_OUTPUTS = {
 MAX_FRAMES_PAGE = 100
 
 
+def visible_status(job: Job) -> JobStatus:
+    """The job's status as callers see it: a completed job whose outputs are still being
+    promoted to their keys is shown as reassembling, so that `completed` always comes with
+    downloadable outputs."""
+    if job.status is JobStatus.COMPLETED and job.outputs_pending:
+        return JobStatus.REASSEMBLING
+    return job.status
+
+
 def job_summary(job: Job) -> JobSummary:
     return JobSummary(
         job_id=job.job_id,
-        status=job.status,
+        status=visible_status(job),
         stage=job.stage,
         progress_percent=job.progress_percent,
         created_at=job.created_at,
@@ -62,7 +72,7 @@ def job_response(
     error = None if job.error is None else JobErrorResponse(**job.error.model_dump())
     response = JobResponse(
         job_id=job.job_id,
-        status=job.status,
+        status=visible_status(job),
         stage=job.stage,
         progress_percent=job.progress_percent,
         created_at=job.created_at,

@@ -29,10 +29,13 @@ from vidpipe_aws.jobs import (
     InvalidCursorError,
     InvalidJobUpdateError,
     JobStore,
+    request_entry,
     utc_now,
+    webhook_entry,
 )
 from vidpipe_aws.local_aws import EmbeddedAws, LocalAwsError
 from vidpipe_aws.logs import bind_log_context, configure_json_logging, emit_metric, log_context
+from vidpipe_aws.outbox import DeliveryReport, OutboxDeliverer
 from vidpipe_aws.provision import ProvisionedStack, ensure_table, provision
 from vidpipe_aws.queue import SQS_MAX_VISIBILITY_SECONDS, Queue, ReceivedMessage
 from vidpipe_aws.reassembly import ReassemblyTrigger
@@ -46,8 +49,10 @@ from vidpipe_aws.runner import (
     Unparseable,
     run_worker,
 )
+from vidpipe_aws.runner.protection import TaskProtection
 from vidpipe_aws.s3 import S3Storage
 from vidpipe_aws.settings import AwsSettings, WorkerSettings
+from vidpipe_aws.signing import SIGNATURE_HEADER, sign, verify
 from vidpipe_aws.sqs import SqsQueue
 from vidpipe_aws.storage import (
     InvalidObjectLocationError,
@@ -130,6 +135,14 @@ __all__ = [
     "Unparseable",
     "UrlFetchError",
     "WebhookNotifier",
+    "DeliveryReport",
+    "request_entry",
+    "webhook_entry",
+    "OutboxDeliverer",
+    "SIGNATURE_HEADER",
+    "TaskProtection",
+    "sign",
+    "verify",
     "WebhookStatus",
     "WorkerContext",
     "WorkerParts",

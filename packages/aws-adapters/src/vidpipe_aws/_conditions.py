@@ -84,6 +84,27 @@ class AnyOf(Condition):
         return any(part.holds(record) for part in self.parts)
 
 
+@dataclass(frozen=True)
+class HasKey(Condition):
+    """The map attribute `field` holds `key` (an outbox entry still pending)."""
+
+    field: str
+    key: str
+
+    def holds(self, record: Any) -> bool:
+        return self.key in getattr(record, self.field)
+
+
+@dataclass(frozen=True)
+class IsEmpty(Condition):
+    """The map attribute `field` holds nothing."""
+
+    field: str
+
+    def holds(self, record: Any) -> bool:
+        return not getattr(record, self.field)
+
+
 def all_of(*parts: Condition) -> AllOf:
     return AllOf(parts)
 

@@ -22,6 +22,8 @@ from vidpipe_aws._conditions import (
     Below,
     Condition,
     Equals,
+    HasKey,
+    IsEmpty,
     IsIn,
     IsSet,
     IsUnset,
@@ -29,7 +31,12 @@ from vidpipe_aws._conditions import (
 from vidpipe_aws._dynamo import attribute, from_item, is_condition_failure, to_item
 from vidpipe_aws.jobs import JobStore, utc_now
 from vidpipe_types.job import Job, JobStatus
-from vidpipe_types.topology import JOBS_BY_STATUS_INDEX, JOBS_BY_TENANT_INDEX
+from vidpipe_types.outbox import OUTBOX_PENDING
+from vidpipe_types.topology import (
+    JOBS_BY_OUTBOX_INDEX,
+    JOBS_BY_STATUS_INDEX,
+    JOBS_BY_TENANT_INDEX,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -103,6 +110,10 @@ class _Expression:
                 return f"attribute_exists({self.name(field)})"
             case IsUnset(field):
                 return f"attribute_not_exists({self.name(field)})"
+            case HasKey(field, key):
+                return f"attribute_exists({self.name(field)}.{self.name(key)})"
+            case IsEmpty(field):
+                return f"size({self.name(field)}) = {self.value(field, 0)}"
             case Below(field, value, or_equal):
                 operator = "<=" if or_equal else "<"
                 return f"{self.name(field)} {operator} {self.value(field, value)}"
@@ -125,6 +136,7 @@ class DynamoJobStore(JobStore):
         *,
         index_name: str = JOBS_BY_STATUS_INDEX,
         tenant_index_name: str = JOBS_BY_TENANT_INDEX,
+        outbox_index_name: str = JOBS_BY_OUTBOX_INDEX,
         page_size: int = 100,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -133,6 +145,7 @@ class DynamoJobStore(JobStore):
         self._table = table_name
         self._index = index_name
         self._tenant_index = tenant_index_name
+        self._outbox_index = outbox_index_name
         self._page_size = page_size
 
     def _put_new(self, job: Job) -> bool:
@@ -168,6 +181,13 @@ class DynamoJobStore(JobStore):
             stage, at = update.stage_timestamp
             path = f"{expression.name('stage_timestamps')}.{expression.name(stage)}"
             sets.append(f"{path} = {expression.value('stage_timestamps', at)}")
+        # Outbox entries by id, as paths into the map: adding one never rewrites (and so
+        # never loses) an entry another writer added or cleared meanwhile.
+        for entry in update.outbox_add:
+            path = f"{expression.name('outbox')}.{expression.name(entry.id)}"
+            sets.append(f"{path} = {expression.value('outbox', entry)}")
+        for entry_id in update.outbox_remove:
+            removes.append(f"{expression.name('outbox')}.{expression.name(entry_id)}")
         clauses = [f"SET {', '.join(sets)}"] if sets else []
         if removes:
             clauses.append(f"REMOVE {', '.join(removes)}")
@@ -214,6 +234,26 @@ class DynamoJobStore(JobStore):
         if cursor:
             kwargs["ExclusiveStartKey"] = cursor
         response = self._client.query(**kwargs)
+        jobs = [item_to_job(item) for item in response.get("Items", [])]
+        return jobs, response.get("LastEvaluatedKey")
+
+    def _outbox_page(self, cursor: Cursor | None) -> Page[list[Job]]:
+        expression = _Expression()
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": self._outbox_index,
+            "KeyConditionExpression": (
+                f"{expression.name('outbox_pending')}"
+                f" = {expression.value('outbox_pending', OUTBOX_PENDING)}"
+            ),
+            "ExpressionAttributeNames": expression.names,
+            "ExpressionAttributeValues": expression.values,
+            "Limit": self._page_size,
+        }
+        if cursor:
+            kwargs["ExclusiveStartKey"] = cursor
+        response = self._client.query(**kwargs)
+        # The index is eventually consistent: read each record again before acting on it.
         jobs = [item_to_job(item) for item in response.get("Items", [])]
         return jobs, response.get("LastEvaluatedKey")
 

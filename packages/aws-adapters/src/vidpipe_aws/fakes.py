@@ -269,6 +269,11 @@ class InMemoryObjectStorage(ObjectStorage):
         with self._lock:
             self._bucket(bucket).pop(key, None)
 
+    def _copy(self, bucket: str, source_key: str, key: str) -> None:
+        with self._lock:
+            stored = self._stored(bucket, source_key)
+        self._put(bucket, key, stored.data, stored.content_type, dict(stored.metadata))
+
 
 # Tables -----------------------------------------------------------------------------------
 
@@ -349,6 +354,11 @@ class InMemoryJobStore(JobStore):
             if update.stage_timestamp is not None:
                 stage, at = update.stage_timestamp
                 values["stage_timestamps"] = {**job.stage_timestamps, stage: at}
+            if update.outbox_add or update.outbox_remove:
+                outbox = {**job.outbox, **{entry.id: entry for entry in update.outbox_add}}
+                for entry_id in update.outbox_remove:
+                    outbox.pop(entry_id, None)
+                values["outbox"] = outbox
             updated = job.model_copy(update=values)
             self._jobs[job_id] = updated
             return updated
@@ -388,6 +398,12 @@ class InMemoryJobStore(JobStore):
                 if job.status == status
                 and (updated_before is None or job.updated_at < updated_before)
             ]
+        matching.sort(key=lambda job: job.updated_at)
+        return _offset_page(matching, cursor, self._page_size)
+
+    def _outbox_page(self, cursor: Cursor | None) -> Page[list[Job]]:
+        with self._lock:
+            matching = [job for job in self._jobs.values() if job.outbox_pending is not None]
         matching.sort(key=lambda job: job.updated_at)
         return _offset_page(matching, cursor, self._page_size)
 

@@ -9,6 +9,7 @@ and the same tests run against both.
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,8 @@ from vidpipe_aws._conditions import (
     Below,
     Condition,
     Equals,
+    HasKey,
+    IsEmpty,
     IsIn,
     IsSet,
     IsUnset,
@@ -31,9 +34,11 @@ from vidpipe_aws._edge import AdapterEdge
 from vidpipe_aws._paging import Cursor, Page, iterate_pages
 from vidpipe_aws.errors import AwsAdapterError, ConditionFailedError, NotFoundError
 from vidpipe_types.job import Job, JobError, JobStatus, progress_for
+from vidpipe_types.outbox import OUTBOX_PENDING, OutboxEntry, OutboxKind, new_entry_id
+from vidpipe_types.webhooks import WebhookEvent, webhook_document, webhook_event_for
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Mapping
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 S = JobStatus
 
@@ -65,6 +70,9 @@ MANAGED_FIELDS = frozenset(
         "reassembly_lease_owner",
         "reassembly_lease_until",
         "completed_at",
+        "outbox",
+        "outbox_pending",
+        "staged_outputs",
     }
 )
 _PROGRESS_ATTEMPTS = 5
@@ -76,6 +84,11 @@ MAX_TENANT_PAGE = 100
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _error_body(error: JobError) -> dict[str, Any]:
+    """A failure as a webhook reports it: stage and reason (and the dead-letter queue)."""
+    return error.model_dump(mode="json", exclude_none=True, exclude={"resume_status"})
 
 
 class InvalidJobUpdateError(AwsAdapterError, ValueError):
@@ -96,10 +109,74 @@ class CancelOutcome:
 
 @dataclass(frozen=True)
 class JobUpdate:
-    """Top-level fields to set (None removes the attribute), plus one stage timestamp."""
+    """Top-level fields to set (None removes the attribute), plus one stage timestamp, plus
+    outbox entries to add (or overwrite) and to remove, each by its id."""
 
     values: dict[str, Any]
     stage_timestamp: tuple[str, datetime] | None = None
+    outbox_add: tuple[OutboxEntry, ...] = ()
+    outbox_remove: tuple[str, ...] = ()
+
+    def with_outbox(self, entries: Sequence[OutboxEntry]) -> JobUpdate:
+        """The same update, also writing `entries` (and marking the outbox pending)."""
+        if not entries:
+            return self
+        return JobUpdate(
+            {**self.values, "outbox_pending": OUTBOX_PENDING},
+            self.stage_timestamp,
+            (*self.outbox_add, *entries),
+            self.outbox_remove,
+        )
+
+
+def outbox_seq(now: datetime) -> int:
+    """Entry order: microseconds since the epoch, so that a later transition's entries sort
+    after an earlier one's whoever writes them."""
+    return (now - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+
+
+def webhook_entry(
+    job: Job,
+    event: WebhookEvent,
+    status: JobStatus,
+    now: datetime,
+    *,
+    seq_offset: int = 0,
+    result: Mapping[str, Any] | None = None,
+    error: Mapping[str, Any] | None = None,
+) -> OutboxEntry:
+    """The outbox entry of one webhook event about `job` (its id is the event id)."""
+    entry_id = new_entry_id(OutboxKind.WEBHOOK)
+    body = webhook_document(
+        event_id=entry_id,
+        event=event,
+        created_at=now,
+        job_id=job.job_id,
+        status=status,
+        metadata=job.user_metadata,
+        result=result,
+        error=error,
+    )
+    return OutboxEntry(
+        id=entry_id,
+        kind=OutboxKind.WEBHOOK,
+        seq=outbox_seq(now) + seq_offset,
+        created_at=now,
+        body=body,
+    )
+
+
+def request_entry(
+    kind: OutboxKind, body: str, now: datetime, *, seq_offset: int = 0
+) -> OutboxEntry:
+    """An outbox entry that is not a webhook (a queue message, a promotion)."""
+    return OutboxEntry(
+        id=new_entry_id(kind),
+        kind=kind,
+        seq=outbox_seq(now) + seq_offset,
+        created_at=now,
+        body=body,
+    )
 
 
 @dataclass
@@ -144,10 +221,14 @@ class JobStore(AdapterEdge, ABC):
         *,
         from_statuses: Iterable[JobStatus],
         to_status: JobStatus,
+        outbox: Sequence[OutboxEntry] = (),
+        webhook_result: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> Job:
         """Move a job from one of `from_statuses` to `to_status`, setting `fields` with it.
 
+        The status's webhook event (`job.processing`...) and `outbox` (requests the move
+        owes, such as the detection request) are written in the same conditional update.
         ConditionFailedError when the job is in another status (also when it changed in the
         meantime); NotFoundError when there is no such job.
         """
@@ -161,7 +242,19 @@ class JobStore(AdapterEdge, ABC):
                 f"job {job_id} is {job.status}, not {'/'.join(sources)}: cannot move to {to_status}"
             )
         changes = _Changes(self._clock(), self._checked_fields(job, fields))
-        updated = self._write(job_id, changes.enter(to_status, job), IsIn("status", sources))
+        update = changes.enter(to_status, job)
+        error = fields.get("error")
+        entries = [
+            *self._status_events(
+                job,
+                to_status,
+                changes.now,
+                result=webhook_result,
+                error=None if error is None else _error_body(JobError.model_validate(error)),
+            ),
+            *outbox,
+        ]
+        updated = self._write(job_id, update.with_outbox(entries), IsIn("status", sources))
         if updated is None:
             raise ConditionFailedError(f"job {job_id} changed status before {to_status}")
         return updated
@@ -170,8 +263,10 @@ class JobStore(AdapterEdge, ABC):
         """Set plain fields (total_segments, outputs, error...) and updated_at; any status."""
         job = self._require(job_id)
         values = self._checked_fields(job, fields)
-        values["updated_at"] = self._clock()
-        updated = self._write(job_id, JobUpdate(values), EXISTS)
+        now = values["updated_at"] = self._clock()
+        updated = self._write(
+            job_id, JobUpdate(values).with_outbox(self._field_events(job, values, now)), EXISTS
+        )
         if updated is None:
             raise NotFoundError(f"job {job_id} does not exist")
         return updated
@@ -211,24 +306,58 @@ class JobStore(AdapterEdge, ABC):
                 return True
         return False
 
-    def fail(self, job_id: str, stage: str, reason: str) -> bool:
-        """Mark a job failed with the stage and a reason a person can act on.
+    def fail(
+        self, job_id: str, stage: str, reason: str, *, dead_letter_queue: str | None = None
+    ) -> bool:
+        """Mark a job failed with the stage and a reason a person can act on, and write its
+        `job.failed` webhook with it.
 
+        `dead_letter_queue`: the failure is that a stage's message dead-lettered; the job
+        remembers the queue and its status, so that a redrive can `reopen` it.
         False, changing nothing, when the job is already completed or failed or does not exist.
         """
-        job = self.get(job_id)
-        if job is None or job.status.is_final:
-            return False
-        changes = _Changes(
-            self._clock(),
-            {
-                "error": JobError(stage=stage, reason=reason),
-                "reassembly_lease_owner": None,
-                "reassembly_lease_until": None,
-            },
-        )
-        update = changes.enter(S.FAILED, job)
-        return self._write(job_id, update, IsIn("status", NOT_FINAL)) is not None
+        for _ in range(_PROGRESS_ATTEMPTS):
+            job = self.get(job_id)
+            if job is None or job.status.is_final:
+                return False
+            error = JobError(
+                stage=stage,
+                reason=reason,
+                dead_letter_queue=dead_letter_queue,
+                resume_status=job.status if dead_letter_queue else None,
+            )
+            changes = _Changes(
+                self._clock(),
+                {"error": error, "reassembly_lease_owner": None, "reassembly_lease_until": None},
+            )
+            update = changes.enter(S.FAILED, job).with_outbox(
+                self._status_events(job, S.FAILED, changes.now, error=_error_body(error))
+            )
+            # Tied to the status read, which the error records as the one to resume from; a
+            # job that moved meanwhile is read again.
+            if self._write(job_id, update, Equals("status", job.status)) is not None:
+                return True
+        return False
+
+    def reopen(self, job_id: str) -> Job | None:
+        """Undo a dead-letter failure: the job goes back to the status it failed in, so that
+        its redriven message is handled again. None when the job is not such a failure (it
+        failed for a bad input, completed, or changed meanwhile)."""
+        job = self._require(job_id)
+        error = job.error
+        if job.status is not S.FAILED or error is None or error.resume_status is None:
+            return None
+        values: dict[str, Any] = {
+            "status": error.resume_status,
+            "stage": error.resume_status.value,
+            "error": None,
+            "updated_at": self._clock(),
+            "progress_percent": progress_for(
+                error.resume_status, job.completed_segments, job.total_segments
+            ),
+        }
+        condition = all_of(Equals("status", S.FAILED), Equals("updated_at", job.updated_at))
+        return self._write(job_id, JobUpdate(values), condition)
 
     def claim_reassembly(
         self, job_id: str, owner: str, lease_seconds: float, now: datetime | None = None
@@ -236,9 +365,12 @@ class JobStore(AdapterEdge, ABC):
         """Take the reassembly lease: the job becomes `reassembling`, owned by `owner` until
         now + lease_seconds.
 
-        Succeeds when the job is processing/reassembling with a known total and the lease is
-        free, expired, or already `owner`'s. None when another worker holds a live lease or the
-        job cannot be reassembled (no total yet, completed, failed). NotFoundError: no job.
+        `owner` is a claim token: it names one attempt (one handling of one message), never a
+        process, so that a second message for the same job in the same process waits like any
+        other. Succeeds when the job is processing/reassembling with a known total and the
+        lease is free or expired. None when a live lease is held (by any attempt, the same
+        token included: a token is never reused) or the job cannot be reassembled (no total
+        yet, completed, failed). NotFoundError: no job.
         """
         if lease_seconds <= 0:
             raise ValueError(f"lease_seconds must be positive, got {lease_seconds}")
@@ -257,7 +389,6 @@ class JobStore(AdapterEdge, ABC):
                 IsUnset("reassembly_lease_owner"),
                 IsUnset("reassembly_lease_until"),
                 Below("reassembly_lease_until", now, or_equal=True),
-                Equals("reassembly_lease_owner", owner),
             ),
         )
         claimed = self._write(job_id, changes.enter(S.REASSEMBLING), condition)
@@ -279,24 +410,66 @@ class JobStore(AdapterEdge, ABC):
         )
         return self._write(job_id, JobUpdate(values), condition) is not None
 
-    def complete(self, job_id: str, owner: str, outputs: Mapping[str, str]) -> bool:
+    def complete(
+        self,
+        job_id: str,
+        owner: str,
+        outputs: Mapping[str, str],
+        *,
+        staged: Mapping[str, str] | None = None,
+        completed_at: datetime | None = None,
+        webhook_result: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> bool:
         """Mark the job completed with its output keys, once: only the lease owner of a
         `reassembling` job succeeds. False when the condition fails (someone else completed it,
-        the lease was taken over, or there is no such job)."""
+        the lease was taken over, or there is no such job).
+
+        `staged` maps each final key to the key this attempt wrote it under: the same update
+        writes a promotion entry (copy staged -> final) before the `job.completed` webhook in
+        the outbox, so that only the winning attempt's artifacts ever reach the final keys.
+        `completed_at` lets the caller record the moment its metadata.json states; `fields`
+        are plain fields set with the completion (the analysis status).
+        """
+        job = self.get(job_id)
+        if job is None:
+            return False
         now = self._clock()
+        done_at = completed_at or now
+        checked = self._checked_fields(job, fields)
         changes = _Changes(
             now,
             {
+                **checked,
                 "outputs": _OUTPUTS.validate_python(dict(outputs)),
-                "completed_at": now,
+                "staged_outputs": _OUTPUTS.validate_python(dict(staged or {})),
+                "completed_at": done_at,
                 "reassembly_lease_owner": None,
                 "reassembly_lease_until": None,
             },
         )
+        entries: list[OutboxEntry] = []
+        if staged:
+            entries.append(request_entry(OutboxKind.PROMOTE, json.dumps(dict(staged)), now))
+        result = {"outputs": dict(outputs), **(webhook_result or {})}
+        entries += self._status_events(job, S.COMPLETED, now, result=result, offset=1)
+        analysis = checked.get("analysis")
+        if analysis is not None and analysis.state.value == "completed":
+            entries.append(
+                webhook_entry(
+                    job,
+                    WebhookEvent.ANALYSIS_COMPLETED,
+                    S.COMPLETED,
+                    now,
+                    seq_offset=3,
+                    result=analysis.model_dump(mode="json", exclude_none=True),
+                )
+            )
         condition = all_of(
             Equals("status", S.REASSEMBLING), Equals("reassembly_lease_owner", owner)
         )
-        return self._write(job_id, changes.enter(S.COMPLETED), condition) is not None
+        update = changes.enter(S.COMPLETED).with_outbox(entries)
+        return self._write(job_id, update, condition) is not None
 
     def cancel(self, job_id: str) -> CancelOutcome:
         """Move a job that is not final to `cancelled`, releasing any reassembly lease.
@@ -311,12 +484,80 @@ class JobStore(AdapterEdge, ABC):
                 self._clock(), {"reassembly_lease_owner": None, "reassembly_lease_until": None}
             )
             update = changes.enter(S.CANCELLED, job)
-            updated = self._write(job_id, update, IsIn("status", NOT_FINAL))
+            events = self._status_events(job, S.CANCELLED, changes.now)
+            updated = self._write(job_id, update.with_outbox(events), IsIn("status", NOT_FINAL))
             if updated is not None:
                 return CancelOutcome(updated, cancelled_now=True)
             # It became final in the meantime (completed, failed or cancelled elsewhere).
             job = self._require(job_id)
         return CancelOutcome(job, cancelled_now=False)
+
+    # The outbox ---------------------------------------------------------------------------
+
+    def add_outbox(self, job_id: str, entries: Sequence[OutboxEntry]) -> Job:
+        """Add entries to a job's outbox whatever its status (an effect owed by a write that
+        is not a transition, such as `detection.completed`). NotFoundError: no job."""
+        updated = self._write(job_id, JobUpdate({}).with_outbox(entries), EXISTS)
+        if updated is None:
+            raise NotFoundError(f"job {job_id} does not exist")
+        return updated
+
+    def record_outbox_attempt(self, job_id: str, entry: OutboxEntry) -> bool:
+        """Store an entry's attempt count, next attempt and last error; False when the entry
+        was cleared meanwhile (it was delivered)."""
+        update = JobUpdate({}, outbox_add=(entry,))
+        return self._write(job_id, update, HasKey("outbox", entry.id)) is not None
+
+    def clear_outbox(self, job_id: str, entry_id: str) -> None:
+        """Remove a delivered entry (a no-op when already removed) and, when that emptied the
+        outbox, take the job out of the `by-outbox` index. Neither touches `updated_at`: a
+        delivery is not progress, and must not keep a stuck job looking fresh."""
+        self._write(job_id, JobUpdate({}, outbox_remove=(entry_id,)), EXISTS)
+        self._write(job_id, JobUpdate({"outbox_pending": None}), IsEmpty("outbox"))
+
+    def list_outbox_pending(self) -> Iterator[Job]:
+        """Jobs whose outbox holds entries (the sparse `by-outbox` index), every page. The
+        index lags behind the table: read a job again before acting on what it shows."""
+
+        def fetch(cursor: Cursor | None) -> Page[list[Job]]:
+            with self._edge("list jobs with pending outbox entries"):
+                return self._outbox_page(cursor)
+
+        for page in iterate_pages(fetch):
+            yield from page
+
+    def _field_events(
+        self, job: Job, values: Mapping[str, Any], now: datetime
+    ) -> list[OutboxEntry]:
+        """The webhook a plain field update owes: `detection.completed` when the detection
+        stage reaches `completed` (written with that update, like a transition's event)."""
+        detection = values.get("detection")
+        if detection is None or detection.state.value != "completed":
+            return []
+        if job.detection is not None and job.detection.state.value == "completed":
+            return []
+        result = detection.model_dump(mode="json", exclude_none=True)
+        return [
+            webhook_entry(job, WebhookEvent.DETECTION_COMPLETED, job.status, now, result=result)
+        ]
+
+    def _status_events(
+        self,
+        job: Job,
+        status: JobStatus,
+        now: datetime,
+        *,
+        result: Mapping[str, Any] | None = None,
+        error: Mapping[str, Any] | None = None,
+        offset: int = 0,
+    ) -> list[OutboxEntry]:
+        """The webhook entry a move to `status` owes (none for statuses without an event)."""
+        event = webhook_event_for(status)
+        if event is None:
+            return []
+        return [
+            webhook_entry(job, event, status, now, seq_offset=offset, result=result, error=error)
+        ]
 
     def delete(self, job_id: str) -> bool:
         """Remove the record; False when there was none."""
@@ -427,6 +668,10 @@ class JobStore(AdapterEdge, ABC):
     ) -> Page[list[Job]]:
         """Up to `limit` of the tenant's jobs (fewer when `status` filters some out), newest
         created first, and the next cursor: `{tenant_id, created_at, job_id}` or None."""
+
+    @abstractmethod
+    def _outbox_page(self, cursor: Cursor | None) -> Page[list[Job]]:
+        """One page of jobs with `outbox_pending` set, and the next page's cursor."""
 
     @abstractmethod
     def _status_page(

@@ -77,7 +77,7 @@ _SECRET_PATTERNS = (
     # NAME=value, NAME: value, "NAME": "value" (also JSON-escaped quotes) for secret names.
     re.compile(
         r"((?:aws_secret_access_key|aws_session_token|secret_access_key|secretaccesskey"
-        r"|session_?token)\\?[\"']?\s*[:=]\s*\\?[\"']?)[^\s\"'&,;}\\]+",
+        r"|session_?token|webhook_signing_secret)\\?[\"']?\s*[:=]\s*\\?[\"']?)[^\s\"'&,;}\\]+",
         re.IGNORECASE,
     ),
 )

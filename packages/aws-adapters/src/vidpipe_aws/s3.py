@@ -139,3 +139,8 @@ class S3Storage(ObjectStorage):
 
     def _delete(self, bucket: str, key: str) -> None:
         self._client.delete_object(Bucket=bucket, Key=key)
+
+    def _copy(self, bucket: str, source_key: str, key: str) -> None:
+        # The managed copy: CopyObject up to the multipart threshold, UploadPartCopy above it
+        # (CopyObject alone stops at 5 GB).
+        self._client.copy({"Bucket": bucket, "Key": source_key}, bucket, key, Config=self._transfer)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vidpipe_types.topology import Worker
@@ -88,6 +88,23 @@ class WorkerSettings(BaseSettings):
 
     work_dir: Path | None = Field(default=None, validation_alias="WORK_DIR")
     callback_url: str | None = Field(default=None, validation_alias="CALLBACK_URL")
+    # The HMAC key of the `Vidpipe-Signature` header (Secrets Manager on AWS). A SecretStr:
+    # it prints as '**********' wherever the settings are logged.
+    webhook_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias="WEBHOOK_SIGNING_SECRET"
+    )
+    # Attempts per webhook (over the outbox's backoff, up to 5 minutes apart) before it is
+    # dropped and logged: about an hour of receiver outage with the default.
+    webhook_max_attempts: int = Field(default=20, ge=1, validation_alias="WEBHOOK_MAX_ATTEMPTS")
+    webhook_timeout_seconds: float = Field(
+        default=5.0, gt=0, validation_alias="WEBHOOK_TIMEOUT_SECONDS"
+    )
+    webhook_backoff_base_seconds: float = Field(
+        default=1.0, gt=0, validation_alias="WEBHOOK_BACKOFF_BASE_SECONDS"
+    )
+    webhook_backoff_max_seconds: float = Field(
+        default=300.0, gt=0, validation_alias="WEBHOOK_BACKOFF_MAX_SECONDS"
+    )
     ffmpeg_timeout_seconds: float = Field(
         default=600.0, gt=0, validation_alias="FFMPEG_TIMEOUT_SECONDS"
     )
@@ -104,6 +121,11 @@ class WorkerSettings(BaseSettings):
             return value
         field = cls.model_fields.get(info.field_name)
         return None if field is not None and field.default is None else value
+
+    @property
+    def signing_secret(self) -> str | None:
+        secret = self.webhook_signing_secret
+        return None if secret is None else (secret.get_secret_value() or None)
 
     @field_validator("callback_url")
     @classmethod

@@ -204,6 +204,14 @@ class ObjectStorage(AdapterEdge, ABC):
         with self._edge(f"delete s3://{bucket}/{key}"):
             self._delete(bucket, key)
 
+    def copy(self, bucket: str, source_key: str, key: str) -> None:
+        """Copy bucket/source_key to bucket/key inside S3 (server side, any size), keeping its
+        content type. NotFoundError when the source is missing."""
+        check_location(bucket, source_key)
+        check_location(bucket, key)
+        with self._edge(f"copy s3://{bucket}/{source_key} to {key}"):
+            self._copy(bucket, source_key, key)
+
     # What an adapter implements --------------------------------------------------------
 
     @abstractmethod
@@ -249,3 +257,6 @@ class ObjectStorage(AdapterEdge, ABC):
 
     @abstractmethod
     def _delete(self, bucket: str, key: str) -> None: ...
+
+    @abstractmethod
+    def _copy(self, bucket: str, source_key: str, key: str) -> None: ...

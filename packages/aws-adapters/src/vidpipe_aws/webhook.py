@@ -1,16 +1,19 @@
-"""Job-status webhooks: POST `{event, job_id, status, result | error, metadata}` to CALLBACK_URL
-on each transition (`event` is the `vidpipe_types.webhooks.WebhookEvent` name, `job.completed`;
-`metadata` the job's user metadata, when it has any), and the runner's failure recorder, which
-marks a job failed and sends its "failed" webhook.
+"""Job-status webhooks, signed, and the runner's failure recorder.
 
-The target comes from configuration only, never from an upload's metadata, so an upload cannot
-make a worker send requests where it should not. Delivery happens on a background thread with
-retries and backoff; a webhook that keeps failing is logged and dropped, never failing the job.
+Every event is the document of `vidpipe_types.webhooks` (`id`, `type`, `created_at`, `job_id`,
+`status`, `metadata`, `result` | `error`), POSTed to CALLBACK_URL with a `Vidpipe-Signature`
+header (`vidpipe_aws.signing`) when WEBHOOK_SIGNING_SECRET is set.
+
+In a worker the events come from the job record's outbox: the transition wrote the event
+with the status, and `notify` only asks the attached `OutboxDeliverer` to deliver the job's
+pending entries now (a kill before that leaves them for the sweeper: at least once). A
+notifier without an outbox (a process without a job store) sends the event it is given
+directly, at most once. The target comes from configuration only, never from an upload's
+metadata, so an upload cannot make a worker send requests where it should not.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
@@ -22,12 +25,24 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from vidpipe_aws.backoff import backoff_delay
 from vidpipe_aws.errors import ConditionFailedError, NotFoundError
 from vidpipe_aws.logs import bind_log_context
-from vidpipe_types.webhooks import webhook_event_for
+from vidpipe_aws.signing import EVENT_ID_HEADER, SIGNATURE_HEADER, sign
+from vidpipe_types.outbox import OutboxKind, new_entry_id
+from vidpipe_types.timestamps import utc_now
+from vidpipe_types.webhooks import webhook_document, webhook_event_for
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from vidpipe_aws.runner.outcomes import BadInput
+
+
+class JobDeliverer(Protocol):
+    """What a notifier hands a job's delivery to (`vidpipe_aws.outbox.OutboxDeliverer`)."""
+
+    def deliver_soon(self, job_id: str) -> None: ...
+
+    def flush(self, timeout_seconds: float = 10.0) -> bool: ...
+
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +56,7 @@ class WebhookNotifier:
         self,
         url: str | None,
         *,
+        secret: str | None = None,
         attempts: int = 5,
         timeout_seconds: float = 5.0,
         backoff_base_seconds: float = 0.5,
@@ -49,6 +65,9 @@ class WebhookNotifier:
         if url is not None and not url.startswith(("http://", "https://")):
             raise ValueError(f"CALLBACK_URL must be an http(s) URL, got {url!r}")
         self._url = url
+        # Never logged: the settings hold it as a SecretStr, and only `sign` sees its value.
+        self._secret = secret or None
+        self._outbox: JobDeliverer | None = None
         self._attempts = attempts
         self._timeout = timeout_seconds
         self._backoff_base = backoff_base_seconds
@@ -61,6 +80,14 @@ class WebhookNotifier:
     def enabled(self) -> bool:
         return self._url is not None
 
+    @property
+    def signed(self) -> bool:
+        return self._secret is not None
+
+    def attach_outbox(self, outbox: JobDeliverer) -> None:
+        """From now on `notify` delivers the job's outbox (see the module docstring)."""
+        self._outbox = outbox
+
     def notify(
         self,
         job_id: str,
@@ -70,24 +97,57 @@ class WebhookNotifier:
         error: dict[str, Any] | None = None,
         metadata: Mapping[str, str] | None = None,
     ) -> None:
-        """Queue one event; returns at once."""
+        """Deliver the job's pending events (with an outbox) or queue this one; returns at once."""
+        if self._outbox is not None:
+            # The transition wrote the event into the job's outbox; deliver from there.
+            self._outbox.deliver_soon(job_id)
+            return
         if self._url is None:
             return
         name = webhook_event_for(status)
-        event: dict[str, Any] = {"job_id": job_id, "status": status}
-        if name is not None:
-            event = {"event": name.value, **event}
-        if result is not None:
-            event["result"] = result
-        if error is not None:
-            event["error"] = error
-        if metadata:
-            event["metadata"] = dict(metadata)
+        if name is None:
+            return
+        event_id = new_entry_id(OutboxKind.WEBHOOK)
+        body = webhook_document(
+            event_id=event_id,
+            event=name,
+            created_at=utc_now(),
+            job_id=job_id,
+            status=status,
+            metadata=metadata,
+            result=result,
+            error=error,
+        )
         self._ensure_thread()
-        self._pending.put(event)
+        self._pending.put({"job_id": job_id, "status": status, "id": event_id, "body": body})
+
+    def post(self, body: str, event_id: str) -> str | None:
+        """POST one event body once, signed now; None on a 2xx, else what went wrong.
+        Without a CALLBACK_URL there is nobody to tell: that counts as delivered."""
+        if self._url is None:
+            return None
+        data = body.encode()
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "vidpipe-webhook",
+            EVENT_ID_HEADER: event_id,
+        }
+        if self._secret is not None:
+            headers[SIGNATURE_HEADER] = sign(self._secret, data)
+        request = urllib.request.Request(self._url, data=data, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=self._timeout) as response:
+                status = int(response.status)
+        except urllib.error.HTTPError as exc:
+            return f"HTTP {exc.code}"
+        except (urllib.error.URLError, OSError) as exc:
+            return str(exc) or type(exc).__name__
+        return None if 200 <= status < 300 else f"HTTP {status}"
 
     def flush(self, timeout_seconds: float = 10.0) -> bool:
         """Wait until every queued event was delivered or given up on (used at shutdown)."""
+        if self._outbox is not None:
+            return self._outbox.flush(timeout_seconds)
         deadline = time.monotonic() + timeout_seconds
         while self._pending.unfinished_tasks and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -112,7 +172,7 @@ class WebhookNotifier:
 
     def _deliver(self, event: dict[str, Any]) -> None:
         for attempt in range(1, self._attempts + 1):
-            error = self._post(event)
+            error = self.post(event["body"], event["id"])
             if error is None:
                 return
             if attempt < self._attempts:
@@ -132,29 +192,21 @@ class WebhookNotifier:
             error,
         )
 
-    def _post(self, event: dict[str, Any]) -> str | None:
-        """POST once; return None on a 2xx, else what went wrong."""
-        assert self._url is not None
-        request = urllib.request.Request(
-            self._url,
-            data=json.dumps(event).encode(),
-            headers={"Content-Type": "application/json", "User-Agent": "vidpipe-webhook"},
-            method="POST",
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as response:
-                status = int(response.status)
-        except urllib.error.HTTPError as exc:
-            return f"HTTP {exc.code}"
-        except (urllib.error.URLError, OSError) as exc:
-            return str(exc)
-        return None if 200 <= status < 300 else f"HTTP {status}"
+
+#: Per worker: the stage a dead-lettered message fails, and what that message is.
+_EXHAUSTED: dict[str, tuple[str, str]] = {
+    "chunking-worker": ("chunking", "upload event"),
+    "video-worker": ("processing", "segment event"),
+    "media-worker": ("reassembling", "reassembly request"),
+}
 
 
 class FailureRecorder(Protocol):
     """Marks a job failed; True when that changed it. The JobStore satisfies it."""
 
-    def fail(self, job_id: str, stage: str, reason: str) -> bool: ...
+    def fail(
+        self, job_id: str, stage: str, reason: str, *, dead_letter_queue: str | None = None
+    ) -> bool: ...
 
 
 class NotifyingFailureRecorder:
@@ -187,8 +239,41 @@ class NotifyingFailureRecorder:
             extra={"failed_stage": stage, "recorded": recorded},
         )
 
-    def fail(self, job_id: str, stage: str, reason: str) -> bool:
-        changed = self._jobs.fail(job_id, stage, reason)
+    def record_exhausted(
+        self, job_id: str, *, worker: str, attempts: int, error: str, queue_url: str
+    ) -> None:
+        """The message of `job_id` failed its last allowed receive and goes to the dead-letter
+        queue: fail the job now, with the stage and the last error, instead of leaving it
+        non-final forever. A redrive of the message reopens it (`JobStore.reopen`)."""
+        bind_log_context(job_id=job_id)
+        if worker not in _EXHAUSTED:
+            # The detection stage runs beside the job: its dead letter must not fail the
+            # video job (the sweeper's detection bound marks the stage failed).
+            logger.error("%s message dead-letters after %d attempts: %s", worker, attempts, error)
+            return
+        stage, what = _EXHAUSTED[worker]
+        queue = queue_url.rstrip("/").rpartition("/")[2]
+        reason = (
+            f"{stage} failed {attempts} times: {error}; the {what} is on the "
+            f"{stage} dead-letter queue ({queue}-dlq)"
+        )
+        try:
+            recorded = self.fail(job_id, stage, reason, dead_letter_queue=queue)
+        except (NotFoundError, ConditionFailedError):
+            recorded = False
+        logger.error(
+            "job failed: its message dead-letters: %s",
+            reason,
+            extra={"failed_stage": stage, "recorded": recorded, "dead_letter_queue": queue},
+        )
+
+    def fail(
+        self, job_id: str, stage: str, reason: str, *, dead_letter_queue: str | None = None
+    ) -> bool:
+        if dead_letter_queue is None:
+            changed = self._jobs.fail(job_id, stage, reason)
+        else:
+            changed = self._jobs.fail(job_id, stage, reason, dead_letter_queue=dead_letter_queue)
         if changed:
             self._notifier.notify(
                 job_id,

@@ -20,17 +20,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from vidpipe_aws.bootstrap import AwsContext
+from vidpipe_aws.outbox import OutboxDeliverer
 from vidpipe_aws.runner import RunnerSettings, run_worker
 from vidpipe_aws.settings import AwsSettings, WorkerSettings
 from vidpipe_aws.webhook import NotifyingFailureRecorder, WebhookNotifier
 from vidpipe_aws.worker_names import worker_name
+from vidpipe_types.topology import Worker
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from vidpipe_aws.runner import Handler
     from vidpipe_aws.sqs import SqsQueue
-    from vidpipe_types.topology import Worker
 
 SettingsT = TypeVar("SettingsT", bound=WorkerSettings)
 
@@ -45,6 +46,9 @@ class WorkerContext(Generic[SettingsT]):
     runner: RunnerSettings
     queue: SqsQueue
     notifier: WebhookNotifier
+    #: Delivers the job records' outboxes (webhooks, the detection request, promotions);
+    #: `notifier.notify(job_id, ...)` hands a job to it.
+    outbox: OutboxDeliverer
 
     @property
     def aws_settings(self) -> AwsSettings:
@@ -75,13 +79,30 @@ def serve(
     name = worker_name(queue)
     settings = settings_type()
     aws = AwsContext.from_settings(AwsSettings())
+    notifier = WebhookNotifier(
+        settings.callback_url,
+        secret=settings.signing_secret,
+        timeout_seconds=settings.webhook_timeout_seconds,
+    )
+    outbox = OutboxDeliverer(
+        aws.jobs,
+        notifier,
+        detection_queue=aws.optional_queue_of(Worker.DETECTION),
+        storage=aws.storage,
+        output_bucket=aws.settings.output_bucket,
+        max_attempts=settings.webhook_max_attempts,
+        backoff_base_seconds=settings.webhook_backoff_base_seconds,
+        backoff_max_seconds=settings.webhook_backoff_max_seconds,
+    )
+    notifier.attach_outbox(outbox)
     context = WorkerContext(
         name=name,
         settings=settings,
         aws=aws,
         runner=RunnerSettings.for_worker(name),
         queue=aws.queue_of(queue),
-        notifier=WebhookNotifier(settings.callback_url),
+        notifier=notifier,
+        outbox=outbox,
     )
     if settings.work_dir is not None:
         settings.work_dir.mkdir(parents=True, exist_ok=True)

@@ -302,15 +302,20 @@ def test_a_released_lease_lets_another_worker_claim_at_once(store: JobStore) -> 
     assert not store.complete("j1", "media-1", {"final": "jobs/j1/final.mp4"})
 
 
-def test_the_owner_may_claim_again_to_extend(store: JobStore, clock: Clock) -> None:
+def test_a_live_lease_refuses_every_claim_its_own_token_included(
+    store: JobStore, clock: Clock
+) -> None:
+    # The lease is per attempt: a second message in the same process (whatever token it
+    # brings) waits, so that one process never runs one job's reassembly twice at once.
     processing_job(store)
-    store.claim_reassembly("j1", "media-1", 60)
+    first = store.claim_reassembly("j1", "media-1:m1:aa", 60)
     clock.advance(30)
 
-    again = store.claim_reassembly("j1", "media-1", 60)
-
-    assert again is not None
-    assert again.reassembly_lease_until == clock.now + timedelta(seconds=60)
+    assert store.claim_reassembly("j1", "media-1:m2:bb", 60) is None
+    assert store.claim_reassembly("j1", "media-1:m1:aa", 60) is None
+    job = store.get("j1")
+    assert first is not None and job is not None
+    assert job.reassembly_lease_until == first.reassembly_lease_until
 
 
 def test_claim_uses_the_given_now(store: JobStore, clock: Clock) -> None:

@@ -47,6 +47,16 @@ class _Receiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
+def _shape(events: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The events without what changes per event (its id and time), checked to be there."""
+    shaped = []
+    for event in events:
+        assert str(event.pop("id")).startswith("evt_")
+        assert str(event.pop("created_at")).endswith("Z")
+        shaped.append(event)
+    return shaped
+
+
 @pytest.fixture
 def receiver_factory() -> Iterator[type[_Receiver]]:
     made: list[_Receiver] = []
@@ -68,9 +78,9 @@ def test_retries_until_delivered(receiver_factory: type[_Receiver]) -> None:
     notifier.notify("job1", "completed", result={"final": "jobs/job1/final.mp4"})
     assert notifier.flush(timeout_seconds=5)
     assert receiver.attempts == 3
-    assert receiver.received == [
+    assert _shape(receiver.received) == [
         {
-            "event": "job.completed",
+            "type": "job.completed",
             "job_id": "job1",
             "status": "completed",
             "result": {"final": "jobs/job1/final.mp4"},
@@ -119,9 +129,9 @@ def test_failure_webhook_only_when_the_job_changed(receiver_factory: type[_Recei
     recorder = NotifyingFailureRecorder(_Jobs(changes=True), notifier)
     assert recorder.fail("j2", "chunking", "no video stream")
     assert notifier.flush(timeout_seconds=5)
-    assert receiver.received == [
+    assert _shape(receiver.received) == [
         {
-            "event": "job.failed",
+            "type": "job.failed",
             "job_id": "j2",
             "status": "failed",
             "error": {"stage": "chunking", "reason": "no video stream"},
@@ -137,14 +147,14 @@ def test_cancelled_webhook_names_its_event_and_carries_user_metadata(
     notifier.notify("j3", "cancelled", metadata={"order": "17"})
     notifier.notify("j4", "cancelled", metadata={})
     assert notifier.flush(timeout_seconds=5)
-    assert receiver.received == [
+    assert _shape(receiver.received) == [
         {
-            "event": "job.cancelled",
+            "type": "job.cancelled",
             "job_id": "j3",
             "status": "cancelled",
             "metadata": {"order": "17"},
         },
-        {"event": "job.cancelled", "job_id": "j4", "status": "cancelled"},
+        {"type": "job.cancelled", "job_id": "j4", "status": "cancelled"},
     ]
 
 
@@ -186,3 +196,14 @@ def test_a_failure_that_could_not_be_recorded_propagates_for_the_runner_to_retry
 
     with pytest.raises(RetryableAwsError):
         recorder.record(BadInput("bad", job_id="j1"), default_stage="video-worker")
+
+
+def test_the_signing_secret_never_reaches_a_log_line_or_the_settings_repr() -> None:
+    from vidpipe_aws import WorkerSettings
+    from vidpipe_aws.logs import redact
+
+    settings = WorkerSettings(WEBHOOK_SIGNING_SECRET="whsec_do_not_print")
+    assert "whsec_do_not_print" not in repr(settings)
+    assert settings.signing_secret == "whsec_do_not_print"
+    assert "whsec_do_not_print" not in redact("WEBHOOK_SIGNING_SECRET=whsec_do_not_print")
+    assert "whsec_do_not_print" not in redact('{"webhook_signing_secret": "whsec_do_not_print"}')

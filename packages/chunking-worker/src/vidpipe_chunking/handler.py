@@ -32,6 +32,7 @@ from vidpipe_aws import (
     fault_point,
     log_context,
     log_stopped,
+    request_entry,
 )
 from vidpipe_chunking.source import describe_source
 from vidpipe_chunking.splitter import FfmpegSplitter
@@ -43,6 +44,7 @@ from vidpipe_types import (
     Job,
     JobOptions,
     JobStatus,
+    OutboxKind,
     build_segment_key,
     derive_job_id,
     is_input_key,
@@ -67,7 +69,7 @@ if TYPE_CHECKING:
     from vidpipe_chunking.settings import ChunkingSettings
     from vidpipe_chunking.splitter import Splitter
     from vidpipe_ffmpeg import ProbeResult, SplitResult
-    from vidpipe_types import ObjectCreated
+    from vidpipe_types import ObjectCreated, OutboxEntry
 
 logger = logging.getLogger(__name__)
 
@@ -324,10 +326,14 @@ class ChunkingHandler:
 
     def _finish(self, job: Job, total: int) -> None:
         try:
+            # The `job.processing` webhook and the detection request are written with the
+            # status (the job's outbox): a kill after this line delays them, never loses them.
             self._jobs.transition(
                 job.job_id,
                 from_statuses=(JobStatus.CHUNKING,),
                 to_status=JobStatus.PROCESSING,
+                outbox=self._detection_request(job),
+                webhook_result={"total_segments": total},
                 total_segments=total,
             )
         except ConditionFailedError:
@@ -340,17 +346,15 @@ class ChunkingHandler:
             return
         logger.info("chunking done: %d segments uploaded, job processing", total)
         fault_point("chunking.total_recorded")
-        self._notifier.notify(
-            job.job_id,
-            "processing",
-            result={"total_segments": total},
-            metadata=job.user_metadata,
-        )
-        if job.options.detect and self._detection_queue is not None:
-            request = detection_request(job)
-            self._detection_queue.send(request.model_dump_json())
-            logger.info("detection requested")
+        # Delivers the job's outbox now (the webhook, the detection request).
+        self._notifier.notify(job.job_id, "processing", result={"total_segments": total})
         self._trigger.evaluate(job.job_id, "chunking")
+
+    def _detection_request(self, job: Job) -> list[OutboxEntry]:
+        if not job.options.detect or self._detection_queue is None:
+            return []
+        request = detection_request(job)
+        return [request_entry(OutboxKind.DETECTION, request.model_dump_json(), self._clock())]
 
     def _set_stage(self, job_id: str, stage: str, *, before: str, **fields: Any) -> None:
         """Show the stage (and any other fields), unless the job is final by now (then stop:

@@ -15,7 +15,7 @@ from vidpipe_chunking import ChunkingHandler, ChunkingSettings
 from vidpipe_testkit import RecordingNotifier
 from vidpipe_types import ObjectCreated, StackNames, Worker, parse_s3_event_body
 
-from ..support import CountingTrigger, make_test_video
+from ..support import CountingTrigger, DeliveringNotifier, make_test_video
 
 SEGMENT_SECONDS = 2
 
@@ -60,7 +60,7 @@ class Chunker:
 def chunker(stack: Stack, tmp_path: Path) -> Chunker:
     ctx = stack.ctx
     trigger = CountingTrigger(ctx.jobs, ctx.completions, stack.queue(Worker.REASSEMBLY))
-    notifier = RecordingNotifier()
+    notifier = DeliveringNotifier(ctx.jobs, stack.queue(Worker.DETECTION))
     work_dir = tmp_path / "work"
     settings = ChunkingSettings(SEGMENT_SECONDS=SEGMENT_SECONDS, WORK_DIR=work_dir)
     handler = ChunkingHandler(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from vidpipe_types import Worker
+from vidpipe_types import JobStatus, Worker
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -94,13 +94,34 @@ def dlq_reports(
     return reports
 
 
+def reopen_dead_lettered(target: Target, worker: Worker) -> list[str]:
+    """Reopen the jobs that failed because a message of `worker`'s queue dead-lettered (or
+    that the sweeper failed as stuck on it): each goes back to the status it failed in, so
+    that the redriven message is handled again instead of being dropped as for a final job.
+    A job failed for a bad input stays failed. Returns the reopened job ids."""
+    queue = target.queue_url(worker).rstrip("/").rpartition("/")[2]
+    short = queue.removeprefix(f"{target.names.prefix}-")
+    reopened = []
+    for job in list(target.jobs.list_by_status(JobStatus.FAILED)):
+        error = job.error
+        if error is None or error.dead_letter_queue not in {queue, short, worker.value}:
+            continue
+        if target.jobs.reopen(job.job_id) is not None:
+            reopened.append(job.job_id)
+    return reopened
+
+
 def redrive(target: Target, worker: Worker, *, limit: int | None = None) -> int:
-    """Move messages from `worker`'s DLQ back to its queue; return how many were moved."""
+    """Move messages from `worker`'s DLQ back to its queue; return how many were moved.
+
+    The jobs those messages belong to are reopened first (`reopen_dead_lettered`), so that a
+    redrive after a fix resumes them."""
     sqs = target.clients.sqs
     source, dlq = target.queue_url(worker), target.dlq_url(worker)
     if queue_depth(sqs, dlq) == 0:
         # Saves a 1 s poll per empty DLQ; a message that arrives meanwhile waits for the next run.
         return 0
+    reopen_dead_lettered(target, worker)
     moved = 0
     while limit is None or moved < limit:
         wanted = _SQS_BATCH if limit is None else min(_SQS_BATCH, limit - moved)

@@ -58,7 +58,8 @@ def wait_for_job(
     on_update: Callable[[Job | None], None] | None = None,
     check: Callable[[], None] | None = None,
 ) -> Job:
-    """Poll the job record until the job is completed or failed and return it.
+    """Poll the job record until the job is completed (with its outputs at their keys) or
+    failed, and return it.
 
     `check` runs on every poll (the local stack raises there when a worker died). Raises
     JobTimeoutError, naming the stage the job was stuck in, after `timeout` seconds.
@@ -68,7 +69,7 @@ def wait_for_job(
         job = target.jobs.get(job_id)
         if on_update is not None:
             on_update(job)
-        if job is not None and job.status.is_final:
+        if job is not None and job.settled:
             return job
         if check is not None:
             check()

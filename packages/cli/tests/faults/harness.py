@@ -32,7 +32,9 @@ KILL_POINTS: tuple[str, ...] = (
     "video.completed",  # completion written, trigger not run
     "reassembly.decided",  # every segment complete, reassembly message not sent
     "media.joining",  # lease held, segments downloaded, concat about to run
-    "media.uploaded",  # final.mp4 and co. uploaded, job not yet completed
+    "media.uploaded",  # final.mp4 and co. staged, job not yet completed
+    "media.completed",  # job completed, its outbox (promotion, webhook) not yet delivered
+    "outbox.performed",  # an outbox entry took effect (webhook 2xx, sent), not yet cleared
 )
 
 #: Timeouts short enough that every recovery path acts within seconds.
@@ -88,8 +90,17 @@ class WebhookReceiver:
         self._server.server_close()
 
     def statuses(self, job_id: str) -> list[str]:
+        """The status of each distinct event of the job, in arrival order: webhooks are at
+        least once, so a redelivery (the same event id again) is not a second transition."""
+        seen: set[str] = set()
+        statuses = []
         with self._lock:
-            return [e["status"] for e in self.events if e.get("job_id") == job_id]
+            for event in self.events:
+                if event.get("job_id") != job_id or event.get("id") in seen:
+                    continue
+                seen.add(str(event.get("id")))
+                statuses.append(event["status"])
+        return statuses
 
 
 @dataclass
@@ -153,7 +164,7 @@ class FaultStack:
                 job = self.target.jobs.get(job_id)
                 if job is not None:
                     jobs[job_id] = job
-            if all(j in jobs and jobs[j].status.is_final for j in job_ids):
+            if all(j in jobs and jobs[j].settled for j in job_ids):
                 return jobs
             if time.monotonic() > deadline:
                 stuck = {j: (jobs[j].status, jobs[j].stage) if j in jobs else None for j in job_ids}

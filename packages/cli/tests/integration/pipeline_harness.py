@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
-from vidpipe_aws import BadInput, ReassemblyTrigger, RetryLater, Unparseable
+from vidpipe_aws import (
+    BadInput,
+    OutboxDeliverer,
+    ReassemblyTrigger,
+    RetryLater,
+    Unparseable,
+    WebhookNotifier,
+)
 from vidpipe_aws.fakes import (
     InMemoryJobStore,
     InMemoryObjectStorage,
@@ -59,7 +66,11 @@ class Clock:
 
 @dataclass
 class RecordingNotifier:
+    """Records each notify and delivers the job's outbox at once, as a worker's notifier
+    with its attached OutboxDeliverer does (promotions of final artifacts included)."""
+
     events: list[tuple[str, str]] = field(default_factory=list)
+    outbox: OutboxDeliverer | None = None
 
     def notify(
         self,
@@ -71,6 +82,8 @@ class RecordingNotifier:
         metadata: Any = None,
     ) -> None:
         self.events.append((job_id, str(status)))
+        if self.outbox is not None:
+            self.outbox.deliver(job_id)
 
     def flush(self, timeout_seconds: float = 0.0) -> bool:
         return True
@@ -159,7 +172,14 @@ class Pipeline:
         self.jobs = InMemoryJobStore(clock=self.clock.now)
         self.completions = InMemorySegmentCompletionStore()
         self.trigger = ReassemblyTrigger(self.jobs, self.completions, self.reassembly_queue)
-        self.notifier = RecordingNotifier()
+        self.outbox = OutboxDeliverer(
+            self.jobs,
+            WebhookNotifier(None),
+            storage=self.storage,
+            output_bucket=OUTPUT_BUCKET,
+            clock=self.clock.now,
+        )
+        self.notifier = RecordingNotifier(outbox=self.outbox)
         self.crashes = 0
         self.max_receive_count = 0
         media_settings = MediaSettings(
@@ -168,7 +188,9 @@ class Pipeline:
             SWEEP_STALE_SECONDS=SWEEP_STALE_SECONDS,
             WORK_DIR=self.work_dir,
         )
-        self.sweeper = Sweeper(self.jobs, self.trigger, media_settings, clock=self.clock.now)
+        self.sweeper = Sweeper(
+            self.jobs, self.trigger, media_settings, clock=self.clock.now, outbox=self.outbox
+        )
         registry = builtin_registry(DEFAULT_LIMITS)
         registry.load_all()
         self.handlers: list[tuple[InMemoryQueue, Callable[[Any], None]]] = [

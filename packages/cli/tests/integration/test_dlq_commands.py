@@ -88,3 +88,33 @@ def test_sweep_runs_the_media_workers_sweeper_once(harness):
 
     assert result.exit_code == 0, result.output
     assert "re-triggered 0 job(s)" in result.output
+
+
+def test_dlq_redrive_reopens_the_jobs_its_dead_letters_failed(harness):
+    from datetime import UTC, datetime
+
+    from vidpipe_types import Job, JobOptions, JobStatus
+
+    jobs = harness.target.jobs
+    now = datetime.now(UTC)
+    for job_id in ("dead", "bad"):
+        jobs.create_if_absent(Job.new(job_id, "b", f"input/{job_id}.mp4", JobOptions(), now))
+        jobs.transition(
+            job_id,
+            from_statuses={JobStatus.CREATED},
+            to_status=JobStatus.PROCESSING,
+            total_segments=2,
+        )
+    # What the runner records when a segment message fails its fifth receive ...
+    jobs.fail("dead", "processing", "processing failed 5 times", dead_letter_queue="vidpipe-video")
+    # ... and a bad input, which no redrive may resume.
+    jobs.fail("bad", "processing", "not a video")
+    _dead_letters(harness, Worker.VIDEO, ["segment of dead"])
+
+    result = harness.run("dlq", "redrive", "--queue", "video")
+
+    assert result.exit_code == 0, result.output
+    dead, bad = jobs.get("dead"), jobs.get("bad")
+    assert dead is not None and dead.status is JobStatus.PROCESSING and dead.error is None
+    assert bad is not None and bad.status is JobStatus.FAILED
+    assert _depths(harness, Worker.VIDEO) == (1, 0)

@@ -17,7 +17,7 @@ from vidpipe_ffmpeg._ffmpeg import MP4_VIDEO_CODECS
 from vidpipe_ffmpeg._run import DEFAULT_LIMITS, ResourceLimits, run_tool
 from vidpipe_ffmpeg.commands import split_command
 from vidpipe_ffmpeg.decode_check import check_decoding
-from vidpipe_ffmpeg.errors import FfmpegFailedError, InvalidMediaError
+from vidpipe_ffmpeg.errors import InvalidMediaError
 from vidpipe_ffmpeg.models import ProbeResult, Segment, SplitResult, SplitStrategy
 from vidpipe_ffmpeg.plan import plan_forced_cuts, plan_keyframe_cuts, segment_spans
 from vidpipe_ffmpeg.probe import list_keyframes
@@ -85,8 +85,12 @@ def split(
     paths = sorted(out_dir.glob("segment_*.mp4"))
     spans = segment_spans(cuts, probe.duration)
     if len(paths) != len(spans):
-        raise FfmpegFailedError(
-            f"expected {len(spans)} segments at {cuts}, ffmpeg wrote {len(paths)}"
+        # Deterministic for this file (its timestamps do not cut where its own keyframes
+        # say): a retry writes the same, so it is the input's fault, reported at once.
+        raise InvalidMediaError(
+            f"the video does not split as planned: {len(spans)} segments expected at {cuts} s, "
+            f"ffmpeg wrote {len(paths)} (broken timestamps?); re-encode the file and upload it "
+            "again"
         )
     if chosen == "reencode":
         _check_nothing_lost(path, paths, probe, limits)

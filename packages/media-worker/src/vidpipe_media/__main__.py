@@ -29,11 +29,12 @@ def build(worker: WorkerContext[MediaSettings]) -> WorkerParts:
         settings,
         output_bucket=worker.aws_settings.output_bucket,
         notifier=worker.notifier,
+        outbox=worker.outbox,
         analyzer=analyzer,
     )
     if settings.sweeper_enabled:
         # A daemon thread: it stops with the process, and a sweep cut short loses nothing.
-        Sweeper(aws.jobs, aws.trigger, settings).start()
+        Sweeper(aws.jobs, aws.trigger, settings, outbox=worker.outbox).start()
     return WorkerParts(handler)
 
 

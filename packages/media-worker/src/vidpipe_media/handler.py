@@ -1,23 +1,28 @@
 """MediaHandler: one reassembly-queue message -> final.mp4, thumbnail, metadata, completed once.
 
 The steps follow docs/reassembly-protocol.md. What makes the effect happen exactly once is
-the job record, not this code's memory: a lease that expires (so a killed worker never blocks
-a job), outputs written under fixed keys (a second attempt overwrites them with the same video),
-and a `complete` that only the lease owner of a `reassembling` job can win. Only the winner
-sends the "completed" webhook.
+the job record, not this code's memory: a lease per attempt (a claim token per handled
+message, never per process, so two messages for one job in one process do not both run), a
+lease that expires (so a killed worker never blocks a job), artifacts written under the
+attempt's own keys (`attempts/{job_id}/{attempt}/...`), and a `complete` that only the lease
+owner of a `reassembling` job can win. The winning `complete` writes, in the same update, the
+promotion of its artifacts to the fixed keys and the "completed" webhook into the job's
+outbox: the final keys only ever hold the winner's bytes, and metadata.json matches the record.
 
 A job cancelled meanwhile is checked for before the join and again before the outputs are
-uploaded; a cancel that lands later still makes `complete` fail: the job lists no outputs and
-no webhook goes out. (Workers may not delete objects, so the files of such a late cancel stay
-until the job is deleted: `DELETE /v1/jobs/{id}` removes everything under `jobs/{job_id}/`.)
+uploaded; a cancel that lands later still makes `complete` fail: the job lists no outputs, its
+staged artifacts are deleted and no webhook goes out.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import secrets
 import tempfile
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -25,8 +30,10 @@ from pydantic import ValidationError
 
 from vidpipe_aws import (
     SQS_MAX_VISIBILITY_SECONDS,
+    AwsAdapterError,
     BadInput,
     JobStoppedError,
+    OutboxDeliverer,
     RetryLater,
     Unparseable,
     bind_log_context,
@@ -46,6 +53,7 @@ from vidpipe_media.metadata import build_metadata
 from vidpipe_media.primary import find_primary_image
 from vidpipe_media.tools import FfmpegMediaTools
 from vidpipe_types import (
+    ATTEMPTS_PREFIX,
     AnalysisDocument,
     AnalysisState,
     AnalysisStatus,
@@ -125,6 +133,7 @@ class MediaHandler:
         *,
         output_bucket: str,
         notifier: Notifier | None = None,
+        outbox: OutboxDeliverer | None = None,
         analyzer: Analyzer | None = None,
         worker_id: str | None = None,
         clock: Callable[[], datetime] = utc_now,
@@ -136,6 +145,12 @@ class MediaHandler:
         self._settings = settings
         self._output_bucket = output_bucket
         self._notifier = notifier
+        # The winner promotes its staged artifacts itself, before it returns, so that a job
+        # read as completed has its outputs at their keys (the worker's deliverer also posts
+        # the webhooks; without one, they wait in the outbox for a deliverer that can).
+        self._outbox = outbox or OutboxDeliverer(
+            jobs, None, storage=storage, output_bucket=output_bucket, clock=clock
+        )
         self._analyzer = analyzer
         self._worker_id = worker_id or settings.worker_id
         self._clock = clock
@@ -148,10 +163,13 @@ class MediaHandler:
     def __call__(self, message: ReceivedMessage) -> None:
         payload = parse_payload(message.body)
         bind_log_context(job_id=payload.job_id)
+        # One token per handling: a redelivery of the same message while this one still runs
+        # (its visibility ran out) gets another, and waits for this lease like anyone else.
+        token = f"{self._worker_id}:{message.message_id[:12]}:{secrets.token_hex(3)}"
         with log_context(job_id=payload.job_id, stage=STAGE):
-            self._handle(payload)
+            self._handle(payload, token)
 
-    def _handle(self, payload: ReassemblyPayload) -> None:
+    def _handle(self, payload: ReassemblyPayload, token: str) -> None:
         job_id = payload.job_id
         job = self._jobs.get(job_id)
         if job is None:
@@ -160,7 +178,7 @@ class MediaHandler:
         if job.status.is_final:
             logger.info("job %s is already %s: duplicate reassembly dropped", job_id, job.status)
             return
-        claimed = self._claim(job_id)
+        claimed = self._claim(job_id, token)
         if claimed is None:
             return
         if claimed.total_segments != payload.total_segments:
@@ -171,8 +189,8 @@ class MediaHandler:
                 payload.total_segments,
             )
         try:
-            outputs, media = self._reassemble(claimed)
-            self._finish(claimed, outputs, media)
+            attempt = self._reassemble(claimed, token)
+            self._finish(claimed, token, attempt)
         except JobStoppedError as exc:
             log_stopped(exc)
         except BadSegmentError as exc:
@@ -181,26 +199,26 @@ class MediaHandler:
             # A passing error (S3, DynamoDB, ffmpeg, or completions the trigger counted but a
             # read missed): give the lease back so that whichever worker receives the retry
             # can take the job at once, instead of waiting for the lease to expire.
-            self._release(job_id)
+            self._release(job_id, token)
             if isinstance(exc, SegmentsIncompleteError):
                 raise RetryLater(str(exc)) from exc
             raise
 
-    def _release(self, job_id: str) -> None:
+    def _release(self, job_id: str, token: str) -> None:
         try:
-            released = self._jobs.release_reassembly(job_id, self._worker_id)
+            released = self._jobs.release_reassembly(job_id, token)
         except Exception:
             logger.exception("could not release the lease of job %s; it expires by itself", job_id)
             return
         if released:
             logger.info("reassembly lease of job %s released after an error", job_id)
 
-    def _claim(self, job_id: str) -> Job | None:
+    def _claim(self, job_id: str, token: str) -> Job | None:
         """The job with our lease; None when there is nothing left to do; RetryLater while
-        another worker's lease is live."""
-        claimed = self._jobs.claim_reassembly(job_id, self._worker_id, self._settings.lease_seconds)
+        another attempt's lease is live (in this process or another)."""
+        claimed = self._jobs.claim_reassembly(job_id, token, self._settings.lease_seconds)
         if claimed is not None:
-            logger.info("reassembly lease of job %s taken by %s", job_id, self._worker_id)
+            logger.info("reassembly lease of job %s taken by %s", job_id, token)
             return claimed
         current = self._jobs.get(job_id)
         if current is None or current.status.is_final:
@@ -223,9 +241,14 @@ class MediaHandler:
 
     # Reassembling: each step below is one line of `_reassemble`, in order ---------------
 
-    def _reassemble(self, job: Job) -> tuple[dict[str, str], Mapping[str, Any]]:
-        """Join the job's segments and upload its outputs; the outputs by name and the facts
-        of the final video. Everything local happens in a temporary directory."""
+    def _reassemble(self, job: Job, token: str) -> Attempt:
+        """Join the job's segments and stage its artifacts under this attempt's keys; what
+        `complete` needs. Everything local happens in a temporary directory."""
+        attempt = Attempt(
+            token=token,
+            prefix=f"{ATTEMPTS_PREFIX}{job.job_id}/{hashlib.sha256(token.encode()).hexdigest()[:16]}/",
+            completed_at=self._clock(),
+        )
         total = job.total_segments
         assert total is not None  # claim_reassembly only succeeds with a known total
         ordered = completions_in_order(self._completions, job.job_id, total)
@@ -237,21 +260,23 @@ class MediaHandler:
             media = self._tools.metadata(joined.final, joined.probe)
             primary = find_primary_image(self._storage, self._output_bucket, job.job_id, total)
             primary_key = None if primary is None else primary.key
-            metadata = self._write_metadata(job, media, primary_key, directory)
+            metadata = self._write_metadata(job, media, primary_key, directory, attempt)
             ensure_active(self._jobs, job.job_id, before="uploading the outputs")
-            outputs = self._upload_outputs(
+            self._upload_outputs(
                 job,
                 {
                     JobArtifact.FINAL: joined.final,
                     JobArtifact.THUMBNAIL: thumbnail,
                     JobArtifact.METADATA: metadata,
                 },
+                attempt,
             )
             if primary_key is not None:
-                outputs[PRIMARY_IMAGE_OUTPUT] = primary_key
+                attempt.outputs[PRIMARY_IMAGE_OUTPUT] = primary_key
             fault_point("media.uploaded")
-            outputs.update(self._run_analysis(job, joined.final, media, directory))
-        return outputs, media
+            self._run_analysis(job, joined.final, media, directory, attempt)
+        attempt.media = media
+        return attempt
 
     @contextmanager
     def _scratch(self, job: Job) -> Iterator[Path]:
@@ -274,40 +299,53 @@ class MediaHandler:
         return path
 
     def _write_metadata(
-        self, job: Job, media: Mapping[str, Any], primary_key: str | None, directory: Path
+        self,
+        job: Job,
+        media: Mapping[str, Any],
+        primary_key: str | None,
+        directory: Path,
+        attempt: Attempt,
     ) -> Path:
         total = job.total_segments
         assert total is not None
+        # The moment `complete` records too, so that metadata.json states what the job does.
         document = build_metadata(
-            job, media, segment_count=total, completed_at=self._clock(), primary_image=primary_key
+            job,
+            media,
+            segment_count=total,
+            completed_at=attempt.completed_at,
+            primary_image=primary_key,
         )
         path = directory / "metadata.json"
         path.write_text(json.dumps(document, indent=2, sort_keys=True), encoding="utf-8")
         return path
 
-    def _upload_outputs(self, job: Job, files: dict[JobArtifact, Path]) -> dict[str, str]:
-        """Upload each artifact under its fixed key (a retry overwrites it with the same)."""
-        outputs: dict[str, str] = {}
+    def _upload_outputs(self, job: Job, files: dict[JobArtifact, Path], attempt: Attempt) -> None:
+        """Stage each artifact under the attempt's key; its fixed key goes in the outputs."""
         for artifact, path in files.items():
-            key = build_job_output_key(job.job_id, artifact)
-            self._storage.upload_file(
-                path, self._output_bucket, key, content_type=CONTENT_TYPES[artifact]
-            )
-            outputs[OUTPUT_NAMES[artifact]] = key
-        return outputs
+            self._stage(job, artifact, path, attempt)
+
+    def _stage(self, job: Job, artifact: JobArtifact, path: Path, attempt: Attempt) -> str:
+        key = build_job_output_key(job.job_id, artifact)
+        staged = attempt.prefix + artifact.value
+        self._storage.upload_file(
+            path, self._output_bucket, staged, content_type=CONTENT_TYPES[artifact]
+        )
+        attempt.outputs[OUTPUT_NAMES[artifact]] = key
+        attempt.staged[key] = staged
+        return key
 
     def _run_analysis(
-        self, job: Job, final: Path, media: Mapping[str, Any], directory: Path
-    ) -> dict[str, str]:
+        self, job: Job, final: Path, media: Mapping[str, Any], directory: Path, attempt: Attempt
+    ) -> None:
         """The analysis output, when the job asked for one and it was written; its status
-        goes on the job either way."""
+        goes on the job with the completion either way (a losing attempt's never does)."""
         if job.options.analyze is None:
-            return {}
-        status = self._analyze(job, job.options.analyze, final, media, directory)
-        self._jobs.update_fields(job.job_id, analysis=status)
-        if status.output_key is None:
-            return {}
-        return {OUTPUT_NAMES[JobArtifact.ANALYSIS]: status.output_key}
+            return
+        status = self._analyze(job, job.options.analyze, final, media, directory, attempt)
+        attempt.analysis = status
+        if status.output_key is not None:
+            attempt.outputs[OUTPUT_NAMES[JobArtifact.ANALYSIS]] = status.output_key
 
     def _analyze(
         self,
@@ -316,6 +354,7 @@ class MediaHandler:
         final: Path,
         media: Mapping[str, Any],
         directory: Path,
+        attempt: Attempt,
     ) -> AnalysisStatus:
         """Run the optional analysis stage; its failure is recorded, never raised, so that
         the video job completes whatever the analysis does."""
@@ -346,10 +385,7 @@ class MediaHandler:
             )
             path = directory / JobArtifact.ANALYSIS.value
             path.write_text(document.model_dump_json(indent=2), encoding="utf-8")
-            key = build_job_output_key(job.job_id, JobArtifact.ANALYSIS)
-            self._storage.upload_file(
-                path, self._output_bucket, key, content_type=CONTENT_TYPES[JobArtifact.ANALYSIS]
-            )
+            key = self._stage(job, JobArtifact.ANALYSIS, path, attempt)
             logger.info("job %s: %s analysis written to %s", job.job_id, profile, key)
             return AnalysisStatus(
                 state=AnalysisState.COMPLETED,
@@ -364,39 +400,80 @@ class MediaHandler:
 
     # Completing ---------------------------------------------------------------------------
 
-    def _finish(self, job: Job, outputs: dict[str, str], media: Mapping[str, Any]) -> None:
+    def _finish(self, job: Job, token: str, attempt: Attempt) -> None:
         job_id = job.job_id
-        if not self._jobs.complete(job_id, self._worker_id, outputs):
+        media = attempt.media
+        result = {
+            "duration": media.get("duration"),
+            "size_bytes": media.get("size_bytes"),
+            "sha256": media.get("sha256"),
+        }
+        fields: dict[str, Any] = {} if attempt.analysis is None else {"analysis": attempt.analysis}
+        won = self._jobs.complete(
+            job_id,
+            token,
+            attempt.outputs,
+            staged=attempt.staged,
+            completed_at=attempt.completed_at,
+            webhook_result=result,
+            **fields,
+        )
+        if not won:
             current = self._jobs.get(job_id)
             if current is None or current.status is JobStatus.CANCELLED:
                 logger.info(
                     "job %s was cancelled before it completed: not completed, no webhook",
                     job_id,
                 )
-                return
-            # Our lease ran out and another worker took the job over; its `complete` is the
-            # one that counts, and it sends the webhook.
-            logger.warning(
-                "job %s was completed by another worker; outputs left as they are", job_id
-            )
+            else:
+                # Our lease ran out and another attempt took the job over; its `complete` is
+                # the one that counts. Our staged artifacts never reach the job's keys.
+                logger.warning(
+                    "job %s was completed by another attempt; this one discarded", job_id
+                )
+            self._discard(attempt)
             return
         logger.info(
             "job %s completed",
             job_id,
-            extra={"outputs": outputs, "size_bytes": media.get("size_bytes")},
+            extra={"outputs": attempt.outputs, "size_bytes": media.get("size_bytes")},
         )
+        fault_point("media.completed")
+        try:
+            self._outbox.deliver(job_id)
+        except AwsAdapterError:
+            # The entries stay in the job's outbox: the notifier's background delivery or the
+            # sweeper performs them later. The outputs are owed, never lost.
+            logger.exception("outbox of job %s not delivered now; it is retried", job_id)
         if self._notifier is not None:
             self._notifier.notify(
                 job_id,
                 "completed",
-                result={
-                    "outputs": outputs,
-                    "duration": media.get("duration"),
-                    "size_bytes": media.get("size_bytes"),
-                    "sha256": media.get("sha256"),
-                },
+                result={"outputs": attempt.outputs, **result},
                 metadata=job.user_metadata,
             )
+
+    def _discard(self, attempt: Attempt) -> None:
+        for staged in attempt.staged.values():
+            try:
+                self._storage.delete(self._output_bucket, staged)
+            except Exception:
+                logger.warning("could not delete %s; left for the bucket's lifecycle", staged)
+
+
+@dataclass
+class Attempt:
+    """One handling's claim token and what it staged: final key -> staged key, the outputs
+    by name (final keys), the facts of the video, the analysis status and the moment that
+    metadata.json and the record both state as `completed_at`."""
+
+    token: str
+    prefix: str
+    completed_at: datetime
+    staged: dict[str, str] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
+    media: Mapping[str, Any] = field(default_factory=dict)
+    analysis: AnalysisStatus | None = None
 
 
 def parse_payload(body: str) -> ReassemblyPayload:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+from datetime import timedelta
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from vidpipe_aws import WorkerSettings
 from vidpipe_ffmpeg import ResourceLimits
-from vidpipe_types import AnalysisDepth
+from vidpipe_types import AnalysisDepth, JobStatus
 
 
 def default_worker_id() -> str:
@@ -27,6 +28,21 @@ class MediaSettings(WorkerSettings):
         default=60.0, ge=0, validation_alias="SWEEP_INTERVAL_SECONDS"
     )
     sweep_stale_seconds: float = Field(default=300.0, ge=0, validation_alias="SWEEP_STALE_SECONDS")
+    # How long each non-final status may go without any change before the sweeper fails the
+    # job (stage and reason on it, resumable by a redrive). Longer than the stage can take:
+    # five attempts of its slowest step with backoff.
+    stuck_created_seconds: float = Field(
+        default=3600.0, gt=0, validation_alias="STUCK_CREATED_SECONDS"
+    )
+    stuck_chunking_seconds: float = Field(
+        default=7200.0, gt=0, validation_alias="STUCK_CHUNKING_SECONDS"
+    )
+    stuck_processing_seconds: float = Field(
+        default=21600.0, gt=0, validation_alias="STUCK_PROCESSING_SECONDS"
+    )
+    stuck_reassembling_seconds: float = Field(
+        default=7200.0, gt=0, validation_alias="STUCK_REASSEMBLING_SECONDS"
+    )
     # Optional analysis stage (the job's `analyze` option): Gemini through google-genai.
     gemini_api_key: SecretStr | None = Field(default=None, validation_alias="GEMINI_API_KEY")
     gemini_base_url: str | None = Field(default=None, validation_alias="GEMINI_BASE_URL")
@@ -71,6 +87,15 @@ class MediaSettings(WorkerSettings):
         if self.gemini_api_key is not None and not self.gemini_api_key.get_secret_value():
             self.gemini_api_key = None
         return self
+
+    def stuck_bounds(self) -> dict[JobStatus, timedelta]:
+        """The bound of each non-final status."""
+        return {
+            JobStatus.CREATED: timedelta(seconds=self.stuck_created_seconds),
+            JobStatus.CHUNKING: timedelta(seconds=self.stuck_chunking_seconds),
+            JobStatus.PROCESSING: timedelta(seconds=self.stuck_processing_seconds),
+            JobStatus.REASSEMBLING: timedelta(seconds=self.stuck_reassembling_seconds),
+        }
 
     @property
     def sweeper_enabled(self) -> bool:

@@ -31,11 +31,13 @@ class CancellingJobStore(InMemoryJobStore):
 
 
 class CancellingStorage(InMemoryObjectStorage):
-    """Cancels the job once `key` was uploaded (a cancel that lands after the last check)."""
+    """Cancels the job once a key ending in `name` was uploaded (a cancel that lands after
+    the last check)."""
 
-    def __init__(self, jobs: InMemoryJobStore, job_id: str, key: str) -> None:
+    def __init__(self, job_id: str, name: str) -> None:
         super().__init__()
-        self._jobs, self._job_id, self._key = jobs, job_id, key
+        self._job_id, self._name = job_id, name
+        self.jobs: InMemoryJobStore | None = None  # the world's, once it exists
 
     def _upload_file(
         self,
@@ -46,8 +48,8 @@ class CancellingStorage(InMemoryObjectStorage):
         metadata: dict[str, str],
     ) -> None:
         super()._upload_file(path, bucket, key, content_type, metadata)
-        if key == self._key:
-            self._jobs.cancel(self._job_id)
+        if key.endswith(self._name) and self.jobs is not None:
+            self.jobs.cancel(self._job_id)
 
 
 @pytest.fixture
@@ -93,9 +95,9 @@ def test_a_cancel_stops_the_reassembly(
 def test_a_cancel_after_the_uploads_completes_nothing_and_sends_nothing(
     tmp_path: Path, segments: list[Path]
 ) -> None:
-    world = World(tmp_path / "work")
-    metadata_key = build_job_output_key(JOB, "metadata.json")
-    world.storage = CancellingStorage(world.jobs, JOB, metadata_key)
+    storage = CancellingStorage(JOB, "/metadata.json")
+    world = World(tmp_path / "work", storage)
+    storage.jobs = world.jobs
     world.ready_job(JOB, segments)
 
     world.handler("worker-a")(message(JOB, len(segments)))
@@ -104,8 +106,10 @@ def test_a_cancel_after_the_uploads_completes_nothing_and_sends_nothing(
     assert job.status is JobStatus.CANCELLED
     assert job.outputs == {} and job.completed_at is None
     assert world.notifier.sent == []
-    # Workers may not delete: the files written before the cancel wait for the job's DELETE.
-    assert build_job_output_key(JOB, "final.mp4") in job_outputs(world)
+    # The attempt staged its artifacts before the cancel; they never reach the job's keys
+    # and the attempt deletes them.
+    assert job_outputs(world) == set()
+    assert list(world.storage.list_keys(OUTPUT_BUCKET, f"attempts/{JOB}/")) == []
 
 
 def test_a_job_cancelled_before_the_message_is_left_alone(

@@ -75,6 +75,7 @@ from vidpipe_types.job import (
     progress_for,
 )
 from vidpipe_types.keys import (
+    ATTEMPTS_PREFIX,
     INPUT_PREFIX,
     JOBS_PREFIX,
     MAX_KEY_BYTES,
@@ -99,6 +100,7 @@ from vidpipe_types.keys import (
 )
 from vidpipe_types.media import SourceMedia
 from vidpipe_types.modes import Mode, mode_choices, parse_mode
+from vidpipe_types.outbox import OUTBOX_PENDING, OutboxEntry, OutboxKind, new_entry_id
 from vidpipe_types.payloads import (
     MAX_SEGMENTS,
     ChunkingPayload,
@@ -113,6 +115,7 @@ from vidpipe_types.tenants import TenantId, is_valid_tenant_id, validate_tenant_
 from vidpipe_types.timestamps import UtcDatetime, format_utc, utc_now
 from vidpipe_types.topology import (
     API_KEYS_TABLE,
+    JOBS_BY_OUTBOX_INDEX,
     JOBS_BY_TENANT_INDEX,
     JOBS_TABLE,
     MAX_RECEIVE_COUNT,
@@ -144,13 +147,15 @@ from vidpipe_types.user_metadata import (
     UserMetadata,
     validate_user_metadata,
 )
-from vidpipe_types.webhooks import WebhookEvent, webhook_event_for
+from vidpipe_types.webhooks import WebhookEvent, webhook_document, webhook_event_for
 
 __all__ = [
     "API_KEYS_TABLE",
     "API_KEY_PREFIX",
     "INPUT_PREFIX",
+    "JOBS_BY_OUTBOX_INDEX",
     "JOBS_BY_TENANT_INDEX",
+    "ATTEMPTS_PREFIX",
     "JOBS_PREFIX",
     "JOBS_TABLE",
     "JOB_ID_METADATA_KEY",
@@ -235,6 +240,11 @@ __all__ = [
     "VisualAuditEntry",
     "WebhookEvent",
     "ModelGroup",
+    "OUTBOX_PENDING",
+    "OutboxEntry",
+    "OutboxKind",
+    "new_entry_id",
+    "webhook_document",
     "Worker",
     "api_key_matches",
     "assert_notifications_disjoint",

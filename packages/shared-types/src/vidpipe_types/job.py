@@ -13,6 +13,7 @@ from vidpipe_types.errors import InvalidJobOptionsError
 from vidpipe_types.ids import JobId
 from vidpipe_types.media import SourceMedia
 from vidpipe_types.modes import Mode, mode_choices, parse_mode
+from vidpipe_types.outbox import OutboxEntry, OutboxKind
 from vidpipe_types.tenants import TenantId
 from vidpipe_types.timestamps import UtcDatetime
 from vidpipe_types.user_metadata import UserMetadata
@@ -218,6 +219,10 @@ class JobError(BaseModel):
 
     stage: str
     reason: str
+    #: Set when the job failed because a stage's message dead-lettered (every retry failed):
+    #: the queue it waits on, and the status to resume from when an operator redrives it.
+    dead_letter_queue: str | None = None
+    resume_status: JobStatus | None = None
 
 
 _PROCESSING_START = 10.0
@@ -282,6 +287,28 @@ class Job(BaseModel):
     source_url: str | None = None
     # Set by the chunking-worker once the upload is probed: its checksum and display geometry.
     source_media: SourceMedia | None = None
+    # Effects owed by transitions (webhooks, the detection request, promoting artifacts),
+    # by entry id; see `vidpipe_types.outbox`. `outbox_pending` is set while it holds any.
+    outbox: dict[str, OutboxEntry] = Field(default_factory=dict)
+    outbox_pending: str | None = None
+    # The winning attempt's staged artifacts (name -> key), copied to `outputs` on completion.
+    staged_outputs: dict[str, str] = Field(default_factory=dict)
+
+    def pending_entries(self) -> list[OutboxEntry]:
+        """The outbox in the order its entries were written."""
+        return sorted(self.outbox.values(), key=lambda entry: (entry.seq, entry.id))
+
+    @property
+    def outputs_pending(self) -> bool:
+        """True between the winning `complete` and the promotion of its staged artifacts to
+        the job's keys (milliseconds, or until a sweeper finishes a killed worker's copy)."""
+        return any(entry.kind is OutboxKind.PROMOTE for entry in self.outbox.values())
+
+    @property
+    def settled(self) -> bool:
+        """Final, with every output at its key: what a reader waiting for the job waits for
+        (a completed job whose outputs are still being promoted is not settled yet)."""
+        return self.status.is_final and not self.outputs_pending
 
     @classmethod
     def new(

@@ -22,6 +22,9 @@ from vidpipe_types.payloads import MAX_SEGMENTS, VideoWorkerPayload
 INPUT_PREFIX = "input/"
 SEGMENTS_PREFIX = "segments/"
 JOBS_PREFIX = "jobs/"
+#: A reassembly attempt's staged artifacts in the output bucket
+#: (``attempts/{job_id}/{attempt}/...``), promoted to ``jobs/`` only for the winning attempt.
+ATTEMPTS_PREFIX = "attempts/"
 
 #: S3's own limit on a key, in UTF-8 bytes.
 MAX_KEY_BYTES = 1024

@@ -292,6 +292,9 @@ class TableSpec(BaseModel):
 JOBS_BY_STATUS_INDEX = "by-status"
 #: A tenant's jobs, newest first; sparse: jobs without a tenant (plain uploads) are not in it.
 JOBS_BY_TENANT_INDEX = "by-tenant"
+#: Jobs whose outbox holds pending entries (webhooks, requests); sparse: only records with
+#: `outbox_pending` set are in it, so a sweeper reads only what it must deliver.
+JOBS_BY_OUTBOX_INDEX = "by-outbox"
 #: Epoch seconds after which DynamoDB may delete a record; absent = kept.
 TTL_ATTRIBUTE = "expires_at"
 
@@ -308,6 +311,11 @@ JOBS_TABLE = TableSpec(
             name=JOBS_BY_TENANT_INDEX,
             partition_key=KeyAttribute(name="tenant_id", type="S"),
             sort_key=KeyAttribute(name="created_at", type="S"),
+        ),
+        IndexSpec(
+            name=JOBS_BY_OUTBOX_INDEX,
+            partition_key=KeyAttribute(name="outbox_pending", type="S"),
+            sort_key=KeyAttribute(name="updated_at", type="S"),
         ),
     ),
     ttl_attribute=TTL_ATTRIBUTE,

@@ -164,7 +164,8 @@ def test_tables() -> None:
     assert JOBS_TABLE.partition_key == KeyAttribute(name="job_id", type="S")
     assert JOBS_TABLE.sort_key is None
     assert JOBS_TABLE.ttl_attribute == "expires_at"
-    by_status, by_tenant = JOBS_TABLE.indexes
+    by_status, by_tenant, by_outbox = JOBS_TABLE.indexes
+    assert (by_outbox.name, by_outbox.partition_key.name) == ("by-outbox", "outbox_pending")
     assert (by_status.name, by_status.partition_key, by_status.sort_key) == (
         "by-status",
         KeyAttribute(name="status", type="S"),
@@ -181,6 +182,7 @@ def test_tables() -> None:
         "updated_at",
         "tenant_id",
         "created_at",
+        "outbox_pending",
     ]
     assert API_KEYS_TABLE.partition_key == KeyAttribute(name="key_id", type="S")
     assert API_KEYS_TABLE.sort_key is None

@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 from vidpipe_aws.backoff import backoff_delay
 from vidpipe_aws.errors import NotFoundError
-from vidpipe_aws.logs import emit_metric, log_context
+from vidpipe_aws.logs import current_log_context, emit_metric, log_context
 from vidpipe_aws.queue import SQS_MAX_VISIBILITY_SECONDS, ReceivedMessage, clamp_visibility
 from vidpipe_aws.runner.health import HealthStatus
 from vidpipe_aws.runner.outcomes import BadInput, RetryLater, Unparseable
+from vidpipe_aws.runner.protection import TaskProtection
 
 if TYPE_CHECKING:
     from types import FrameType
@@ -51,6 +52,15 @@ class JobFailureRecorder(Protocol):
     def record(self, bad: BadInput, *, default_stage: str) -> None: ...
 
 
+class ExhaustedRecorder(Protocol):
+    """Optionally, a recorder also fails the job of a message whose last allowed receive
+    failed (`NotifyingFailureRecorder.record_exhausted`); see `Runner._on_error`."""
+
+    def record_exhausted(
+        self, job_id: str, *, worker: str, attempts: int, error: str, queue_url: str
+    ) -> None: ...
+
+
 @dataclass(eq=False)
 class _InFlight:
     message: ReceivedMessage
@@ -74,6 +84,7 @@ class Runner:
         failures: JobFailureRecorder | None = None,
         ready: Callable[[], bool] = lambda: True,
         worker_name: str | None = None,
+        protection: TaskProtection | None = None,
         clock: Callable[[], float] = time.monotonic,
         rand: Callable[[], float] = random.random,
     ) -> None:
@@ -85,6 +96,9 @@ class Runner:
         self._worker_name = worker_name or settings.worker_name
         self._clock = clock
         self._rand = rand
+        self._protection = protection or TaskProtection(
+            settings.ecs_agent_uri, expires_in_minutes=settings.task_protection_minutes
+        )
         self._in_flight: dict[str, _InFlight] = {}  # by receipt handle
         # One condition guards the in-flight set and the stop flag. Its lock is reentrant
         # because stop() runs inside signal handlers, which interrupt the main thread
@@ -205,6 +219,7 @@ class Runner:
     def _start(self, entry: _InFlight) -> None:
         with self._changed:
             self._in_flight[entry.message.receipt_handle] = entry
+        self._protect()
         # Daemon threads, not an executor: a handler stuck past the grace period must not
         # keep the process alive after run() returned.
         threading.Thread(
@@ -238,6 +253,14 @@ class Runner:
             with self._changed:
                 self._in_flight.pop(message.receipt_handle, None)
                 self._changed.notify_all()
+            self._protect()
+
+    def _protect(self) -> None:
+        """Scale-in protection on while any message is held, off when none is (ECS only)."""
+        try:
+            self._protection.update(self.active_jobs > 0)
+        except Exception:
+            logger.exception("task scale-in protection could not be updated")
 
     def _handle(self, entry: _InFlight) -> str:
         """Run the handler and apply its outcome; returns the outcome's name for logs/metrics."""
@@ -262,13 +285,37 @@ class Runner:
             )
             self._settle(entry, visibility=None)
             return "unparseable"
-        except Exception:
+        except Exception as exc:
             delay = self._backoff(message)
             logger.exception("handler failed; retrying in %d s", delay)
+            self._on_error(message, exc)
             self._settle(entry, visibility=delay)
             return "error"
         self._settle(entry, visibility=None)
         return "success"
+
+    def _on_error(self, message: ReceivedMessage, exc: Exception) -> None:
+        """On the last receive the queue allows, fail the message's job with this error: the
+        message goes to the dead-letter queue at its next receive, and nothing else would ever
+        make the job final. (RetryLater is not an error: a message waiting out a lease may
+        dead-letter while another attempt finishes the job.)"""
+        if message.receive_count < self._settings.max_receive_count:
+            return
+        job_id = current_log_context().get("job_id")
+        record = getattr(self._failures, "record_exhausted", None)
+        if job_id is None or record is None:
+            return
+        try:
+            record(
+                job_id,
+                worker=self._worker_name,
+                attempts=message.receive_count,
+                error=f"{type(exc).__name__}: {exc}"[:300],
+                queue_url=self._queue.url,
+            )
+        except Exception:
+            # The sweeper's stage bound fails the job later; the message dead-letters anyway.
+            logger.exception("could not record the job's dead-letter failure")
 
     def _on_bad_input(self, entry: _InFlight, bad: BadInput) -> str:
         """Delete the message once its failure is recorded; back it off when recording fails."""
@@ -327,7 +374,9 @@ class Runner:
             self.heartbeat_once()
 
     def heartbeat_once(self) -> None:
-        """Push every running message's visibility to now + the base timeout."""
+        """Push every running message's visibility to now + the base timeout (and renew the
+        task's scale-in protection, or drop it if it was left on while idle)."""
+        self._protect()
         with self._changed:
             entries = list(self._in_flight.values())
         for entry in entries:

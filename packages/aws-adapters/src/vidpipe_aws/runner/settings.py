@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vidpipe_aws.queue import SQS_MAX_VISIBILITY_SECONDS
+from vidpipe_types.topology import MAX_RECEIVE_COUNT
 
 
 class RunnerSettings(BaseSettings):
@@ -50,6 +51,17 @@ class RunnerSettings(BaseSettings):
     health_port: int = Field(default=8080, ge=-1, le=65535, validation_alias="HEALTH_PORT")
     health_host: str = Field(default="0.0.0.0", validation_alias="HEALTH_HOST")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+    # The queues' redrive maxReceiveCount (topology): the receive after which a failed
+    # message goes to the dead-letter queue, and its job is failed with the last error.
+    max_receive_count: int = Field(
+        default=MAX_RECEIVE_COUNT, ge=1, validation_alias="MAX_RECEIVE_COUNT"
+    )
+    # Set by the ECS agent in every task (Fargate included); unset elsewhere, and then task
+    # scale-in protection is off.
+    ecs_agent_uri: str | None = Field(default=None, validation_alias="ECS_AGENT_URI")
+    task_protection_minutes: int = Field(
+        default=60, ge=1, le=2880, validation_alias="TASK_PROTECTION_MINUTES"
+    )
 
     @model_validator(mode="after")
     def _check_timings(self) -> RunnerSettings:
