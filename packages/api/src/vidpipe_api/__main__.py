@@ -25,8 +25,11 @@ def build_context(settings: ApiSettings, aws: AwsSettings) -> ApiContext:
     clients = AwsClients.from_settings(aws)
     return ApiContext(
         settings=settings,
-        jobs=DynamoJobStore(clients.dynamodb, aws.jobs_table),
-        completions=DynamoCompletionStore(clients.dynamodb, aws.segment_completions_table),
+        # A job the API creates (before its upload) expires like one the chunking-worker makes.
+        jobs=DynamoJobStore(clients.dynamodb, aws.jobs_table, retention=aws.retention),
+        completions=DynamoCompletionStore(
+            clients.dynamodb, aws.segment_completions_table, retention=aws.retention
+        ),
         storage=S3Storage(clients.s3),
         api_keys=DynamoApiKeyStore(clients.dynamodb, settings.api_keys_table),
         notifier=WebhookNotifier(settings.callback_url),
