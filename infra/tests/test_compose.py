@@ -98,7 +98,7 @@ def test_the_sam2_video_worker_is_the_video_worker_with_a_mounted_checkpoint(
     model_env = {name: env.pop(name) for name in list(env) if name.startswith("SAM2_")}
     assert env == video["environment"]
     assert "ENABLED_MODELS" not in env, "every installed model, sam2 included"
-    assert set(model_env) == {"SAM2_CONFIG", "SAM2_CHECKPOINT"}
+    assert set(model_env) == {"SAM2_CONFIG", "SAM2_CHECKPOINT", "SAM2_CHECKPOINT_SHA256"}
     readme = (REPO_ROOT / "packages" / "sam2-model" / "README.md").read_text(encoding="utf-8")
     assert all(f"| `{name}` |" in readme for name in model_env)
     # The checkpoint is a file of a read-only mount, never downloaded.

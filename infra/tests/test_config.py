@@ -23,10 +23,10 @@ def test_defaults_without_context() -> None:
 
 
 def test_cli_strings_are_converted() -> None:
-    config = _config(gpu="true", detection="no", segment_expiry_days="3", image_tag="v2")
+    config = _config(gpu="true", detection="no", intermediate_retention_days="3", image_tag="v2")
     assert config.gpu is True
     assert config.detection is False
-    assert config.segment_expiry_days == 3
+    assert config.intermediate_retention_days == 3
     assert config.image_tag == "v2"
 
 
@@ -34,8 +34,8 @@ def test_cli_strings_are_converted() -> None:
     ("context", "message"),
     [
         ({"gpu": "maybe"}, "not a boolean"),
-        ({"segment_expiry_days": "a week"}, "not a whole number"),
-        ({"segment_expiry_days": "0"}, "at least 1"),
+        ({"intermediate_retention_days": "a week"}, "not a whole number"),
+        ({"intermediate_retention_days": "0"}, "at least 1"),
         ({"prefix": "Not_Valid"}, "invalid context"),
         ({"oldest_message_alarm_seconds": "5"}, "at least 60"),
     ],

@@ -213,7 +213,7 @@ def test_overlapping_rules_fail_before_any_notification_is_created(
         alarm_topic=sns.Topic(stack, "Alarms"),
         oldest_message_alarm_seconds=3600,
     )
-    buckets = Buckets(stack, "Buckets", names=NAMES, segment_expiry_days=7)
+    buckets = Buckets(stack, "Buckets", names=NAMES, intermediate_retention_days=7)
     with pytest.raises(OverlappingNotificationsError, match="overlap"):
         buckets.add_notifications(queues, rules)
     cfn_bucket = buckets.input.node.default_child

@@ -68,7 +68,7 @@ class Grants:
             return self._names.get(target["Fn::GetAtt"][0], target["Fn::GetAtt"][0])
         if "Fn::Join" in target:
             return "".join(self._spell(part) for part in target["Fn::Join"][1])
-        if "Ref" in target:
+        if "Ref" in target:  # a pseudo parameter such as AWS::Partition
             return f"<{self._names.get(target['Ref'], target['Ref'])}>"
         raise AssertionError(f"unexpected resource {target}")
 

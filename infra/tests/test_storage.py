@@ -5,10 +5,19 @@ from __future__ import annotations
 from aws_cdk.assertions import Match, Template
 from infra_helpers import resources
 
-from vidpipe_types.keys import ATTEMPTS_PREFIX, SEGMENTS_PREFIX
-from vidpipe_types.topology import TABLES, StackNames
+from vidpipe_infra import VidpipeStack, build_app
+from vidpipe_types.ids import derive_job_id
+from vidpipe_types.keys import ATTEMPTS_PREFIX, JobArtifact, build_job_output_key, build_segment_key
+from vidpipe_types.topology import (
+    INTERMEDIATE_TAG_VALUE,
+    RETENTION_TAG,
+    TABLES,
+    StackNames,
+    retention_tags,
+)
 
 NAMES = StackNames()
+JOB = derive_job_id("bucket", "input/a.mp4", "etag")
 
 
 def test_buckets_are_encrypted_private_and_kept(template: Template) -> None:
@@ -44,22 +53,46 @@ def test_buckets_deny_requests_without_tls(template: Template) -> None:
         )
 
 
-def test_segments_expire_in_the_input_bucket(template: Template) -> None:
-    template.has_resource_properties(
-        "AWS::S3::Bucket",
-        {
-            "BucketName": NAMES.input_bucket,
-            "LifecycleConfiguration": {
-                "Rules": Match.array_with(
-                    [
-                        Match.object_like(
-                            {"Prefix": SEGMENTS_PREFIX, "ExpirationInDays": 7, "Status": "Enabled"}
-                        )
-                    ]
-                )
-            },
-        },
-    )
+def test_each_bucket_expires_only_what_is_tagged_intermediate(template: Template) -> None:
+    for name in (NAMES.input_bucket, NAMES.output_bucket):
+        bucket = next(
+            b
+            for b in resources(template, "AWS::S3::Bucket").values()
+            if b["Properties"]["BucketName"] == name
+        )
+        rules = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
+        expiring = [
+            rule
+            for rule in rules
+            if "ExpirationInDays" in rule and rule.get("Prefix") != ATTEMPTS_PREFIX
+        ]
+        # One rule, filtered by the tag `ObjectStorage` sets on intermediate keys only: no
+        # prefix, so uploads under input/ and a job's final outputs are never expired (the
+        # output bucket's attempts/ rule is checked below).
+        assert expiring == [
+            {
+                "Id": "expire-intermediate",
+                "ExpirationInDays": 7,
+                "Status": "Enabled",
+                "TagFilters": [{"Key": RETENTION_TAG, "Value": INTERMEDIATE_TAG_VALUE}],
+            }
+        ]
+        assert retention_tags(build_segment_key(JOB, 0, 1, "passthrough")) == {
+            RETENTION_TAG: INTERMEDIATE_TAG_VALUE
+        }
+        assert retention_tags(build_job_output_key(JOB, JobArtifact.FINAL)) == {}
+
+
+def test_the_intermediate_retention_follows_the_config() -> None:
+    app = build_app({"intermediate_retention_days": "2"})
+    stack = next(c for c in app.node.children if isinstance(c, VidpipeStack))
+    rules = [
+        rule
+        for bucket in resources(Template.from_stack(stack), "AWS::S3::Bucket").values()
+        for rule in bucket["Properties"]["LifecycleConfiguration"]["Rules"]
+        if rule.get("TagFilters")
+    ]
+    assert [rule["ExpirationInDays"] for rule in rules] == [2, 2]
 
 
 def test_tables_follow_the_topology(template: Template) -> None:

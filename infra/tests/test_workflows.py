@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -58,3 +59,31 @@ def test_images_are_pushed_on_tags_with_oidc_for_every_worker() -> None:
     text = yaml.safe_dump(job)
     assert "aws-access-key-id" not in text
     assert "role-to-assume" in text
+
+
+def test_the_sam2_image_is_pushed_as_the_cuda_build_the_gpu_service_runs(
+    full_synth: tuple[Any, Any],
+) -> None:
+    workflow = _load(REPO_ROOT / ".github" / "workflows" / "images.yml")
+    job = workflow["jobs"]["push"]
+    entries = {entry["image"]: entry for entry in job["strategy"]["matrix"]["include"]}
+    assert entries[SAM2_IMAGE]["build_args"] == "TORCH_BACKEND=cu130"
+    assert all("build_args" not in e for name, e in entries.items() if name != SAM2_IMAGE)
+    dockerfile = (REPO_ROOT / entries[SAM2_IMAGE]["dockerfile"]).read_text(encoding="utf-8")
+    assert "ARG TORCH_BACKEND=cpu" in dockerfile
+    build = job["steps"][-1]
+    assert build["with"]["build-args"] == "${{ matrix.build_args }}"
+    # The repository it pushes to is the one the stack creates for the GPU service, and runs.
+    stack, template = full_synth
+    repositories = {
+        res["Properties"]["RepositoryName"]: logical_id
+        for logical_id, res in template.find_resources("AWS::ECR::Repository").items()
+    }
+    repository = repositories[f"{stack.config.prefix}/{SAM2_IMAGE}"]
+    images = {
+        container["Name"]: json.dumps(container["Image"])
+        for task in template.find_resources("AWS::ECS::TaskDefinition").values()
+        for container in task["Properties"]["ContainerDefinitions"]
+    }
+    assert repository in images["video-gpu-worker"]
+    assert f":{stack.config.image_tag}" in images["video-gpu-worker"]

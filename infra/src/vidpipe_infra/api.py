@@ -152,6 +152,7 @@ class ApiService(Construct):
             aws_env("output_bucket"): names.output_bucket,
             aws_env("jobs_table"): tables[TableRole.JOBS].table_name,
             aws_env("segment_completions_table"): tables[TableRole.SEGMENT_COMPLETIONS].table_name,
+            aws_env("job_retention_days"): str(config.job_retention_days),
             api_env("api_keys_table"): tables[TableRole.API_KEYS].table_name,
             api_env("import_queue_url"): queues[Worker.IMPORT].queue.queue_url,
             api_env("host"): "0.0.0.0",  # noqa: S104 - inside the task; only the ALB reaches it

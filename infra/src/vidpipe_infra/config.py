@@ -11,6 +11,8 @@ from vidpipe_infra.errors import ConfigError
 from vidpipe_types.topology import StackNames
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from constructs import Node
 
 _TRUE = {"true", "1", "yes", "on"}
@@ -38,9 +40,12 @@ class StackConfig:
 
     prefix: str = "vidpipe"
     image_tag: str = field(default_factory=default_image_tag)
-    #: Intermediate objects (input segments, processed output segments) expire after this
-    #: many days.
-    segment_expiry_days: int = 7
+    #: Intermediate objects (input and processed segments, frame scores: tagged
+    #: ``vidpipe-retention=intermediate`` at upload) expire after this many days.
+    intermediate_retention_days: int = 7
+    #: Job and segment-completion records expire this many days after they are made
+    #: (JOB_RETENTION_DAYS, the tables' TTL); 0 keeps them forever.
+    job_retention_days: int = 0
     log_retention_days: int = 30
     #: Age alarm threshold: a message this old means the queue is not being drained.
     oldest_message_alarm_seconds: int = 3600
@@ -88,7 +93,7 @@ class StackConfig:
         StackNames(prefix=self.prefix)
         # Workers in private subnets reach SQS, ECR and CloudWatch Logs through a NAT gateway.
         for name in (
-            "segment_expiry_days",
+            "intermediate_retention_days",
             "log_retention_days",
             "jobs_per_task",
             "nat_gateways",
@@ -97,6 +102,10 @@ class StackConfig:
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.job_retention_days < 0:
+            raise ConfigError(
+                f"job_retention_days must be 0 (keep) or more, got {self.job_retention_days}"
+            )
         if self.oldest_message_alarm_seconds < 60:
             raise ConfigError("oldest_message_alarm_seconds must be at least 60")
         if not self.image_tag:
@@ -113,9 +122,15 @@ class StackConfig:
     @classmethod
     def from_context(cls, node: Node) -> StackConfig:
         """Read the plain (non-size) fields from ``node``'s context; absent = default."""
+        return cls.from_values(node.try_get_context)
+
+    @classmethod
+    def from_values(cls, lookup: Callable[[str], Any]) -> StackConfig:
+        """The config from context values by name (``lookup`` gives None for an absent one),
+        and from the deployment config file that ``config`` names."""
         values: dict[str, Any] = {}
         file_options: dict[str, Any] = {}
-        path = node.try_get_context("config")
+        path = lookup("config")
         if path:
             file_options, values["workers"] = load_config_file(str(path))
         plain = {
@@ -125,7 +140,7 @@ class StackConfig:
         if unknown:
             raise ConfigError(f"{path}: unknown options {unknown}: choose from {sorted(plain)}")
         for name, kind in plain.items():
-            raw = node.try_get_context(name)
+            raw = lookup(name)
             raw = file_options.get(name) if raw is None else raw
             if raw is not None:
                 values[name] = _convert(name, kind, raw)

@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 
+from vidpipe_aws import is_s3_location
+from vidpipe_infra.settings_schema import WEIGHTS_SETTINGS
+from vidpipe_types.keys import parse_s3_uri
+
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from vidpipe_infra.queues import WorkQueues
     from vidpipe_infra.storage import Buckets
     from vidpipe_infra.tables import Tables
@@ -20,8 +27,9 @@ if TYPE_CHECKING:
 
 # head_object needs s3:GetObject too; download_file uses ranged GetObject.
 OBJECT_READ = ["s3:GetObject"]
-# upload_file switches to a multipart upload for large files, which PutObject covers.
-OBJECT_WRITE = ["s3:PutObject", "s3:AbortMultipartUpload"]
+# upload_file switches to a multipart upload for large files, which PutObject covers; an
+# upload with object tags (the retention tag of intermediate keys) needs PutObjectTagging too.
+OBJECT_WRITE = ["s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload"]
 TABLE_READ = ["dynamodb:GetItem", "dynamodb:Query"]
 TABLE_WRITE = [*TABLE_READ, "dynamodb:PutItem", "dynamodb:UpdateItem"]
 QUEUE_CONSUME = [
@@ -89,6 +97,25 @@ def worker_statements(
     if targets:
         statements.append(iam.PolicyStatement(actions=QUEUE_SEND, resources=targets))
     return statements
+
+
+def weights_statements(environment: Mapping[str, str]) -> list[iam.PolicyStatement]:
+    """s3:GetObject on exactly the objects that a service's weights settings name as
+    ``s3://`` URIs (SAM2_CHECKPOINT, YOLO_MODEL_PATH): the worker downloads them at warm-up."""
+    objects = sorted(
+        {
+            "/".join(parse_s3_uri(environment[name]))
+            for name in WEIGHTS_SETTINGS
+            if is_s3_location(environment.get(name))
+        }
+    )
+    if not objects:
+        return []
+    return [
+        iam.PolicyStatement(
+            actions=OBJECT_READ, resources=[f"arn:{Aws.PARTITION}:s3:::{obj}" for obj in objects]
+        )
+    ]
 
 
 def grant_worker(role: iam.IRole, statements: list[iam.PolicyStatement]) -> None:

@@ -9,12 +9,17 @@ declaration against the real classes wherever their environments exist.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import SecretStr, TypeAdapter, ValidationError
 
-from vidpipe_aws import AwsSettings, RunnerSettings, WorkerSettings
+from vidpipe_aws import (
+    AwsSettings,
+    RunnerSettings,
+    WeightsSettingError,
+    WorkerSettings,
+    check_weights_setting,
+)
 from vidpipe_chunking.settings import ChunkingSettings
 from vidpipe_infra.errors import ConfigError
 from vidpipe_media.settings import MediaSettings
@@ -31,7 +36,9 @@ WEBHOOK_SIGNING_SECRET = "WEBHOOK_SIGNING_SECRET"
 #: sam2-model's ``Sam2Settings`` (read by the video-worker with the plugin), by env name.
 SAM2_SETTINGS: dict[str, Any] = {
     "SAM2_CONFIG": str,
-    "SAM2_CHECKPOINT": Path | None,
+    # A path in the image, or s3://bucket/key with SAM2_CHECKPOINT_SHA256 (fetched at warm-up).
+    "SAM2_CHECKPOINT": str | None,
+    "SAM2_CHECKPOINT_SHA256": str | None,
     "SAM2_ALLOW_RANDOM_INIT": bool,
     "SAM2_IMAGE_SIZE": int | None,
     "SAM2_DEVICE": Literal["auto", "cpu", "cuda"],
@@ -51,10 +58,18 @@ DETECTION_SETTINGS: dict[str, Any] = {
     "POSE_CONFIDENCE_THRESHOLD": float,
     "TRACKING_MAX_AGE": int,
     "FRAME_INTERVAL_SECONDS": float,
-    "YOLO_MODEL_PATH": Path | None,
+    "YOLO_MODEL_PATH": str | None,
+    "YOLO_MODEL_SHA256": str | None,
     "YOLO_IMAGE_SIZE": int,
     "TORCH_THREADS": int,
     "DETECTION_PREVIEW": bool,
+}
+
+#: Model weights settings that may name an S3 object, and the SHA-256 setting each needs then;
+#: the stack grants s3:GetObject on exactly that object.
+WEIGHTS_SETTINGS: dict[str, str] = {
+    "SAM2_CHECKPOINT": "SAM2_CHECKPOINT_SHA256",
+    "YOLO_MODEL_PATH": "YOLO_MODEL_SHA256",
 }
 
 #: Set by the stack from its own resources and options: a deployment config may not set them.
@@ -123,6 +138,18 @@ class ServiceSchema:
                 TypeAdapter(kind).validate_python(values[name])
             except ValidationError as exc:
                 raise ConfigError(f"{service}: {name}={values[name]!r}: {_reason(exc)}") from None
+        for setting, sha256_setting in WEIGHTS_SETTINGS.items():
+            if setting not in self.types or not {setting, sha256_setting} & values.keys():
+                continue
+            try:
+                check_weights_setting(
+                    values.get(setting),
+                    values.get(sha256_setting),
+                    setting=setting,
+                    sha256_setting=sha256_setting,
+                )
+            except WeightsSettingError as exc:
+                raise ConfigError(f"{service}: {exc}") from None
 
 
 def _reason(exc: ValidationError) -> str:

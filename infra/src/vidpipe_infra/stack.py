@@ -14,7 +14,7 @@ from vidpipe_infra.api import ApiService
 from vidpipe_infra.checks import accept_findings
 from vidpipe_infra.compute import Compute
 from vidpipe_infra.env import aws_env, env_name
-from vidpipe_infra.permissions import grant_worker, worker_statements
+from vidpipe_infra.permissions import grant_worker, weights_statements, worker_statements
 from vidpipe_infra.queues import WorkQueues
 from vidpipe_infra.service import WorkerService
 from vidpipe_infra.storage import Buckets
@@ -44,7 +44,10 @@ class VidpipeStack(Stack):
         if config.alarm_email:
             self.alarm_topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
         self.buckets = Buckets(
-            self, "Buckets", names=names, segment_expiry_days=config.segment_expiry_days
+            self,
+            "Buckets",
+            names=names,
+            intermediate_retention_days=config.intermediate_retention_days,
         )
         self.queues = WorkQueues(
             self,
@@ -75,6 +78,7 @@ class VidpipeStack(Stack):
             aws_env("segment_completions_table"): self.tables[
                 TableRole.SEGMENT_COMPLETIONS
             ].table_name,
+            aws_env("job_retention_days"): str(config.job_retention_days),
         }
         self.repositories: dict[str, ecr.Repository] = {}
         self.services: dict[str, WorkerService] = {}
@@ -105,6 +109,7 @@ class VidpipeStack(Stack):
                 available=available,
                 cluster_tasks_arn=self.compute.tasks_arn,
             )
+            statements += weights_statements(config.workers.environment(spec.name))
             grant_worker(service.task_role, statements)
             self.services[spec.name] = service
         self.api: ApiService | None = None

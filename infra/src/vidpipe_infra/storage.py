@@ -11,9 +11,11 @@ from constructs import Construct
 
 from vidpipe_infra.checks import accept_findings
 from vidpipe_infra.errors import InfraError
-from vidpipe_types.keys import ATTEMPTS_PREFIX, SEGMENTS_PREFIX
+from vidpipe_types.keys import ATTEMPTS_PREFIX
 from vidpipe_types.topology import (
+    INTERMEDIATE_TAG_VALUE,
     NOTIFICATION_RULES,
+    RETENTION_TAG,
     BucketRole,
     NotificationRule,
     StackNames,
@@ -26,6 +28,17 @@ if TYPE_CHECKING:
     from vidpipe_infra.queues import WorkQueues
 
 
+def intermediate_rule(days: int) -> s3.LifecycleRule:
+    """Expire what ``ObjectStorage`` tagged as intermediate at upload (input and processed
+    segments, frame scores): once a job is complete nothing reads them again. Uploads and
+    final outputs carry no tag and are kept."""
+    return s3.LifecycleRule(
+        id="expire-intermediate",
+        tag_filters={RETENTION_TAG: INTERMEDIATE_TAG_VALUE},
+        expiration=Duration.days(days),
+    )
+
+
 class Buckets(Construct):
     """Encrypted, private, TLS-only buckets named by ``StackNames``."""
 
@@ -35,26 +48,18 @@ class Buckets(Construct):
         construct_id: str,
         *,
         names: StackNames,
-        segment_expiry_days: int,
+        intermediate_retention_days: int,
     ) -> None:
         super().__init__(scope, construct_id)
         self.names = names
         self.input = self._bucket(
-            "Input",
-            names.input_bucket,
-            [
-                # Segments are intermediate: once a job is complete nothing reads them again.
-                s3.LifecycleRule(
-                    id="expire-segments",
-                    prefix=SEGMENTS_PREFIX,
-                    expiration=Duration.days(segment_expiry_days),
-                ),
-            ],
+            "Input", names.input_bucket, [intermediate_rule(intermediate_retention_days)]
         )
         self.output = self._bucket(
             "Output",
             names.output_bucket,
             [
+                intermediate_rule(intermediate_retention_days),
                 # A reassembly's staged artifacts: the winner's are copied to jobs/ within
                 # seconds, a loser deletes its own; this catches what a killed attempt left.
                 s3.LifecycleRule(

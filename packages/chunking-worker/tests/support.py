@@ -65,10 +65,16 @@ class CountingStorage(InMemoryObjectStorage):
         self.downloads: list[str] = []
 
     def _upload_file(
-        self, path: Path, bucket: str, key: str, content_type: str | None, metadata: dict[str, str]
+        self,
+        path: Path,
+        bucket: str,
+        key: str,
+        content_type: str | None,
+        metadata: dict[str, str],
+        tags: dict[str, str],
     ) -> None:
         self.uploads.append(key)
-        super()._upload_file(path, bucket, key, content_type, metadata)
+        super()._upload_file(path, bucket, key, content_type, metadata, tags)
 
     def _download_file(self, bucket: str, key: str, path: Path) -> None:
         self.downloads.append(key)

@@ -24,7 +24,8 @@ from vidpipe_aws import (
 
 def build_context(settings: ApiSettings, aws: AwsSettings) -> ApiContext:
     clients = AwsClients.from_settings(aws)
-    jobs = DynamoJobStore(clients.dynamodb, aws.jobs_table)
+    # A job the API creates (before its upload) expires like one the chunking-worker makes.
+    jobs = DynamoJobStore(clients.dynamodb, aws.jobs_table, retention=aws.retention)
     secret = settings.webhook_signing_secret
     notifier = WebhookNotifier(
         settings.callback_url, secret=None if secret is None else secret.get_secret_value()
@@ -35,7 +36,9 @@ def build_context(settings: ApiSettings, aws: AwsSettings) -> ApiContext:
     return ApiContext(
         settings=settings,
         jobs=jobs,
-        completions=DynamoCompletionStore(clients.dynamodb, aws.segment_completions_table),
+        completions=DynamoCompletionStore(
+            clients.dynamodb, aws.segment_completions_table, retention=aws.retention
+        ),
         storage=S3Storage(clients.s3),
         api_keys=DynamoApiKeyStore(clients.dynamodb, settings.api_keys_table),
         notifier=notifier,

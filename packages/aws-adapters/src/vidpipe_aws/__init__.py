@@ -39,6 +39,7 @@ from vidpipe_aws.outbox import DeliveryReport, OutboxDeliverer
 from vidpipe_aws.provision import ProvisionedStack, ensure_table, provision
 from vidpipe_aws.queue import SQS_MAX_VISIBILITY_SECONDS, Queue, ReceivedMessage
 from vidpipe_aws.reassembly import ReassemblyTrigger
+from vidpipe_aws.retention import KEEP_FOREVER, RecordRetention
 from vidpipe_aws.runner import (
     BadInput,
     Handler,
@@ -77,10 +78,30 @@ from vidpipe_aws.url_fetch import (
 )
 from vidpipe_aws.url_import import import_url
 from vidpipe_aws.webhook import NotifyingFailureRecorder, WebhookNotifier, WebhookStatus
+from vidpipe_aws.weights import (
+    ModelWeights,
+    WeightsChecksumError,
+    WeightsError,
+    WeightsSettingError,
+    check_weights_setting,
+    default_weights_dir,
+    fetch_weights,
+    is_s3_location,
+)
 from vidpipe_aws.worker import WorkerContext, WorkerParts, serve
 from vidpipe_aws.worker_names import short_worker_name, worker_name
 
 __all__ = [
+    "KEEP_FOREVER",
+    "ModelWeights",
+    "RecordRetention",
+    "WeightsChecksumError",
+    "WeightsError",
+    "WeightsSettingError",
+    "check_weights_setting",
+    "default_weights_dir",
+    "fetch_weights",
+    "is_s3_location",
     "JobStoppedError",
     "ensure_active",
     "log_stopped",

@@ -44,11 +44,17 @@ class AwsContext:
 
     @cached_property
     def jobs(self) -> DynamoJobStore:
-        return DynamoJobStore(self.clients.dynamodb, self.settings.jobs_table)
+        return DynamoJobStore(
+            self.clients.dynamodb, self.settings.jobs_table, retention=self.settings.retention
+        )
 
     @cached_property
     def completions(self) -> DynamoCompletionStore:
-        return DynamoCompletionStore(self.clients.dynamodb, self.settings.segment_completions_table)
+        return DynamoCompletionStore(
+            self.clients.dynamodb,
+            self.settings.segment_completions_table,
+            retention=self.settings.retention,
+        )
 
     @cached_property
     def trigger(self) -> ReassemblyTrigger:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from vidpipe_aws._edge import AdapterEdge
 from vidpipe_aws._paging import Cursor, Page, iterate_pages
+from vidpipe_aws.retention import KEEP_FOREVER, RecordRetention
 
 if TYPE_CHECKING:
     import builtins
@@ -16,15 +17,20 @@ if TYPE_CHECKING:
 
 class SegmentCompletionStore(AdapterEdge, ABC):
     """Completions are written whatever the job's state (even before its total is known),
-    so that none is lost; the reassembly trigger counts them."""
+    so that none is lost; the reassembly trigger counts them. `retention` stamps each new
+    record with its expiry (the table's TTL attribute), counted from `completed_at`."""
+
+    def __init__(self, *, retention: RecordRetention = KEEP_FOREVER) -> None:
+        self.retention = retention
 
     def put(self, completion: SegmentCompletion) -> bool:
         """Write the completion unless one exists for its job and index; True when new.
 
         A duplicate (redelivered message, second S3 event) changes nothing and returns False.
         """
+        expires_at = self.retention.expires_at(completion.completed_at)
         with self._edge(f"put completion {completion.job_id}/{completion.segment_index}"):
-            return self._put_new(completion)
+            return self._put_new(completion, expires_at)
 
     def count(self, job_id: str) -> int:
         """How many segments of the job completed, summed over every page."""
@@ -56,7 +62,9 @@ class SegmentCompletionStore(AdapterEdge, ABC):
     # What an adapter implements --------------------------------------------------------
 
     @abstractmethod
-    def _put_new(self, completion: SegmentCompletion) -> bool: ...
+    def _put_new(self, completion: SegmentCompletion, expires_at: int | None) -> bool:
+        """Store the completion only if absent, with `expires_at` (epoch seconds) as its TTL
+        attribute unless None; True when stored."""
 
     @abstractmethod
     def _count_page(self, job_id: str, cursor: Cursor | None) -> Page[int]: ...

@@ -12,12 +12,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from vidpipe_aws._dynamo import from_item, is_condition_failure, to_item
 from vidpipe_aws.completions import SegmentCompletionStore
+from vidpipe_aws.retention import KEEP_FOREVER
 from vidpipe_types.payloads import SegmentCompletion
+from vidpipe_types.topology import TTL_ATTRIBUTE
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
     from vidpipe_aws._paging import Cursor, Page
+    from vidpipe_aws.retention import RecordRetention
 
 
 class DynamoCompletionStore(SegmentCompletionStore):
@@ -25,16 +28,27 @@ class DynamoCompletionStore(SegmentCompletionStore):
 
     _native_errors: ClassVar[tuple[type[Exception], ...]] = (ClientError, BotoCoreError)
 
-    def __init__(self, client: DynamoDBClient, table_name: str, *, page_size: int = 500) -> None:
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table_name: str,
+        *,
+        page_size: int = 500,
+        retention: RecordRetention = KEEP_FOREVER,
+    ) -> None:
+        super().__init__(retention=retention)
         self._client = client
         self._table = table_name
         self._page_size = page_size
 
-    def _put_new(self, completion: SegmentCompletion) -> bool:
+    def _put_new(self, completion: SegmentCompletion, expires_at: int | None) -> bool:
+        item = to_item(completion.model_dump(mode="json"))
+        if expires_at is not None:
+            item[TTL_ATTRIBUTE] = {"N": str(expires_at)}
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=to_item(completion.model_dump(mode="json")),
+                Item=item,
                 ConditionExpression="attribute_not_exists(segment_index)",
             )
         except ClientError as exc:
@@ -65,7 +79,11 @@ class DynamoCompletionStore(SegmentCompletionStore):
     def _list_page(self, job_id: str, cursor: Cursor | None) -> Page[list[SegmentCompletion]]:
         response = self._query(job_id, cursor)
         completions = [
-            SegmentCompletion.model_validate(from_item(item)) for item in response.get("Items", [])
+            # The TTL attribute is the store's, not the completion's.
+            SegmentCompletion.model_validate(
+                from_item({k: v for k, v in item.items() if k != TTL_ATTRIBUTE})
+            )
+            for item in response.get("Items", [])
         ]
         return completions, response.get("LastEvaluatedKey")
 

@@ -30,12 +30,14 @@ from vidpipe_aws._conditions import (
 )
 from vidpipe_aws._dynamo import attribute, from_item, is_condition_failure, to_item
 from vidpipe_aws.jobs import JobStore, utc_now
+from vidpipe_aws.retention import KEEP_FOREVER
 from vidpipe_types.job import Job, JobStatus
 from vidpipe_types.outbox import OUTBOX_PENDING
 from vidpipe_types.topology import (
     JOBS_BY_OUTBOX_INDEX,
     JOBS_BY_STATUS_INDEX,
     JOBS_BY_TENANT_INDEX,
+    TTL_ATTRIBUTE,
 )
 
 if TYPE_CHECKING:
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
 
     from vidpipe_aws._paging import Cursor, Page
     from vidpipe_aws.jobs import JobUpdate
+    from vidpipe_aws.retention import RecordRetention
 
 LEASE_UNTIL = "reassembly_lease_until"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -76,7 +79,9 @@ def job_to_item(job: Job) -> dict[str, AttributeValueTypeDef]:
 
 
 def item_to_job(item: Mapping[str, Any]) -> Job:
-    data = from_item({name: value for name, value in item.items() if name != LEASE_UNTIL})
+    # The TTL attribute is the store's, not the job's.
+    stored = {k: v for k, v in item.items() if k not in (LEASE_UNTIL, TTL_ATTRIBUTE)}
+    data = from_item(stored)
     if LEASE_UNTIL in item:
         data[LEASE_UNTIL] = _from_epoch(item[LEASE_UNTIL]["N"])
     return Job.model_validate(data)
@@ -139,8 +144,9 @@ class DynamoJobStore(JobStore):
         outbox_index_name: str = JOBS_BY_OUTBOX_INDEX,
         page_size: int = 100,
         clock: Callable[[], datetime] = utc_now,
+        retention: RecordRetention = KEEP_FOREVER,
     ) -> None:
-        super().__init__(clock=clock)
+        super().__init__(clock=clock, retention=retention)
         self._client = client
         self._table = table_name
         self._index = index_name
@@ -148,11 +154,14 @@ class DynamoJobStore(JobStore):
         self._outbox_index = outbox_index_name
         self._page_size = page_size
 
-    def _put_new(self, job: Job) -> bool:
+    def _put_new(self, job: Job, expires_at: int | None) -> bool:
+        item = job_to_item(job)
+        if expires_at is not None:
+            item[TTL_ATTRIBUTE] = {"N": str(expires_at)}
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=job_to_item(job),
+                Item=item,
                 ConditionExpression="attribute_not_exists(job_id)",
             )
         except ClientError as exc:

@@ -21,6 +21,7 @@ from vidpipe_aws.completions import SegmentCompletionStore
 from vidpipe_aws.errors import NotFoundError
 from vidpipe_aws.jobs import JobStore, utc_now
 from vidpipe_aws.queue import Queue, ReceivedMessage
+from vidpipe_aws.retention import KEEP_FOREVER
 from vidpipe_aws.storage import ObjectInfo, ObjectStorage
 from vidpipe_types.timestamps import format_utc
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from vidpipe_aws._conditions import Condition
     from vidpipe_aws._paging import Cursor, Page
     from vidpipe_aws.jobs import JobUpdate
+    from vidpipe_aws.retention import RecordRetention
     from vidpipe_aws.storage import PostCondition
     from vidpipe_types.api_keys import ApiKey
     from vidpipe_types.job import Job, JobStatus
@@ -156,6 +158,7 @@ class _StoredObject:
     content_type: str | None
     metadata: dict[str, str]
     last_modified: datetime
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 class InMemoryObjectStorage(ObjectStorage):
@@ -192,7 +195,13 @@ class InMemoryObjectStorage(ObjectStorage):
         return stored
 
     def _put(
-        self, bucket: str, key: str, data: bytes, content_type: str | None, metadata: dict[str, str]
+        self,
+        bucket: str,
+        key: str,
+        data: bytes,
+        content_type: str | None,
+        metadata: dict[str, str],
+        tags: dict[str, str],
     ) -> None:
         with self._lock:
             self._bucket(bucket)[key] = _StoredObject(
@@ -200,6 +209,7 @@ class InMemoryObjectStorage(ObjectStorage):
                 content_type=content_type or "binary/octet-stream",
                 metadata={k.lower(): v for k, v in metadata.items()},
                 last_modified=datetime.now(UTC).replace(microsecond=0),
+                tags=dict(tags),
             )
 
     def _upload_file(
@@ -209,8 +219,9 @@ class InMemoryObjectStorage(ObjectStorage):
         key: str,
         content_type: str | None,
         metadata: dict[str, str],
+        tags: dict[str, str],
     ) -> None:
-        self._put(bucket, key, path.read_bytes(), content_type, metadata)
+        self._put(bucket, key, path.read_bytes(), content_type, metadata, tags)
 
     def _download_file(self, bucket: str, key: str, path: Path) -> None:
         with self._lock:
@@ -258,8 +269,14 @@ class InMemoryObjectStorage(ObjectStorage):
         encoded = base64.b64encode(json.dumps(policy).encode()).decode()
         return f"memory://{bucket}", {**fields, "key": key, "policy": encoded}
 
-    def _put_bytes(self, bucket: str, key: str, data: bytes, content_type: str) -> None:
-        self._put(bucket, key, bytes(data), content_type, {})
+    def _put_bytes(
+        self, bucket: str, key: str, data: bytes, content_type: str, tags: dict[str, str]
+    ) -> None:
+        self._put(bucket, key, bytes(data), content_type, {}, tags)
+
+    def _tags(self, bucket: str, key: str) -> dict[str, str]:
+        with self._lock:
+            return dict(self._stored(bucket, key).tags)
 
     def _get_bytes(self, bucket: str, key: str, max_bytes: int) -> bytes:
         with self._lock:
@@ -272,7 +289,10 @@ class InMemoryObjectStorage(ObjectStorage):
     def _copy(self, bucket: str, source_key: str, key: str) -> None:
         with self._lock:
             stored = self._stored(bucket, source_key)
-        self._put(bucket, key, stored.data, stored.content_type, dict(stored.metadata))
+        # Like CopyObject: the copy keeps the source's metadata and tags.
+        self._put(
+            bucket, key, stored.data, stored.content_type, dict(stored.metadata), dict(stored.tags)
+        )
 
 
 # Tables -----------------------------------------------------------------------------------
@@ -286,21 +306,30 @@ def _offset_page(items: list[Any], cursor: Cursor | None, page_size: int) -> Pag
 
 class InMemorySegmentCompletionStore(SegmentCompletionStore):
     """Completions in memory, paged like a DynamoDB Query (`page_size` items per page);
-    `pages_read` counts the pages fetched, so tests can see that paging happened."""
+    `pages_read` counts the pages fetched, so tests can see that paging happened;
+    `expires_at(job_id, index)` is the TTL attribute the record was stored with."""
 
-    def __init__(self, *, page_size: int = 500) -> None:
+    def __init__(self, *, page_size: int = 500, retention: RecordRetention = KEEP_FOREVER) -> None:
+        super().__init__(retention=retention)
         self._records: dict[tuple[str, int], SegmentCompletion] = {}
+        self._expiry: dict[tuple[str, int], int] = {}
         self._lock = threading.Lock()
         self._page_size = page_size
         self.pages_read = 0
 
-    def _put_new(self, completion: SegmentCompletion) -> bool:
+    def _put_new(self, completion: SegmentCompletion, expires_at: int | None) -> bool:
         key = (completion.job_id, completion.segment_index)
         with self._lock:
             if key in self._records:
                 return False
             self._records[key] = completion
+            if expires_at is not None:
+                self._expiry[key] = expires_at
             return True
+
+    def expires_at(self, job_id: str, segment_index: int) -> int | None:
+        with self._lock:
+            return self._expiry.get((job_id, segment_index))
 
     def _of_job(self, job_id: str) -> list[SegmentCompletion]:
         with self._lock:
@@ -318,6 +347,7 @@ class InMemorySegmentCompletionStore(SegmentCompletionStore):
     def _delete_one(self, job_id: str, segment_index: int) -> None:
         with self._lock:
             self._records.pop((job_id, segment_index), None)
+            self._expiry.pop((job_id, segment_index), None)
 
 
 def _tenant_position(job: Job) -> tuple[str, str]:
@@ -326,20 +356,34 @@ def _tenant_position(job: Job) -> tuple[str, str]:
 
 class InMemoryJobStore(JobStore):
     """Job records in memory. The rules live in JobStore; this only evaluates the same
-    conditions the DynamoDB adapter sends, under a lock, so both behave alike."""
+    conditions the DynamoDB adapter sends, under a lock, so both behave alike.
+    `expires_at(job_id)` is the TTL attribute the record was created with."""
 
-    def __init__(self, *, page_size: int = 100, clock: Callable[[], datetime] = utc_now) -> None:
-        super().__init__(clock=clock)
+    def __init__(
+        self,
+        *,
+        page_size: int = 100,
+        clock: Callable[[], datetime] = utc_now,
+        retention: RecordRetention = KEEP_FOREVER,
+    ) -> None:
+        super().__init__(clock=clock, retention=retention)
         self._jobs: dict[str, Job] = {}
+        self._expiry: dict[str, int] = {}
         self._lock = threading.Lock()
         self._page_size = page_size
 
-    def _put_new(self, job: Job) -> bool:
+    def _put_new(self, job: Job, expires_at: int | None) -> bool:
         with self._lock:
             if job.job_id in self._jobs:
                 return False
             self._jobs[job.job_id] = job
+            if expires_at is not None:
+                self._expiry[job.job_id] = expires_at
             return True
+
+    def expires_at(self, job_id: str) -> int | None:
+        with self._lock:
+            return self._expiry.get(job_id)
 
     def _get(self, job_id: str) -> Job | None:
         with self._lock:
@@ -365,6 +409,7 @@ class InMemoryJobStore(JobStore):
 
     def _delete(self, job_id: str) -> bool:
         with self._lock:
+            self._expiry.pop(job_id, None)
             return self._jobs.pop(job_id, None) is not None
 
     def _tenant_page(

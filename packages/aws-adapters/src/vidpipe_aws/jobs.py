@@ -33,6 +33,7 @@ from vidpipe_aws._conditions import (
 from vidpipe_aws._edge import AdapterEdge
 from vidpipe_aws._paging import Cursor, Page, iterate_pages
 from vidpipe_aws.errors import AwsAdapterError, ConditionFailedError, NotFoundError
+from vidpipe_aws.retention import KEEP_FOREVER, RecordRetention
 from vidpipe_types.job import Job, JobError, JobStatus, progress_for
 from vidpipe_types.outbox import OUTBOX_PENDING, OutboxEntry, OutboxKind, new_entry_id
 from vidpipe_types.webhooks import WebhookEvent, webhook_document, webhook_event_for
@@ -196,15 +197,23 @@ class _Changes:
 
 
 class JobStore(AdapterEdge, ABC):
-    """Job records. `clock` returns aware UTC datetimes; tests inject it to move time."""
+    """Job records. `clock` returns aware UTC datetimes; tests inject it to move time.
+    `retention` stamps each new record with its expiry (the table's TTL attribute)."""
 
-    def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        retention: RecordRetention = KEEP_FOREVER,
+    ) -> None:
         self._clock = clock
+        self.retention = retention
 
     def create_if_absent(self, job: Job) -> tuple[Job, bool]:
         """Store `job` unless its id exists; return the stored job and whether it is new."""
+        expires_at = self.retention.expires_at(job.created_at)
         with self._edge(f"create job {job.job_id}"):
-            if self._put_new(job):
+            if self._put_new(job, expires_at):
                 return job, True
         existing = self.get(job.job_id)
         if existing is None:  # only if someone deleted it in between
@@ -647,8 +656,9 @@ class JobStore(AdapterEdge, ABC):
     # What an adapter implements --------------------------------------------------------
 
     @abstractmethod
-    def _put_new(self, job: Job) -> bool:
-        """Store the job only if its id is absent; True when stored."""
+    def _put_new(self, job: Job, expires_at: int | None) -> bool:
+        """Store the job only if its id is absent, with `expires_at` (epoch seconds) as its
+        TTL attribute unless None; True when stored."""
 
     @abstractmethod
     def _get(self, job_id: str) -> Job | None:

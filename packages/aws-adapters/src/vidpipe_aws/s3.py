@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlencode
 
 from boto3.exceptions import Boto3Error, S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
@@ -68,12 +69,16 @@ class S3Storage(ObjectStorage):
         key: str,
         content_type: str | None,
         metadata: dict[str, str],
+        tags: dict[str, str],
     ) -> None:
         extra: dict[str, Any] = {}
         if content_type:
             extra["ContentType"] = content_type
         if metadata:
             extra["Metadata"] = metadata
+        if tags:
+            # Set with the object (also on a multipart upload): never an untagged moment.
+            extra["Tagging"] = urlencode(tags)
         self._client.upload_file(
             str(path), bucket, key, ExtraArgs=extra or None, Config=self._transfer
         )
@@ -125,8 +130,17 @@ class S3Storage(ObjectStorage):
         )
         return response["url"], {name: str(value) for name, value in response["fields"].items()}
 
-    def _put_bytes(self, bucket: str, key: str, data: bytes, content_type: str) -> None:
-        self._client.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)
+    def _put_bytes(
+        self, bucket: str, key: str, data: bytes, content_type: str, tags: dict[str, str]
+    ) -> None:
+        extra: dict[str, Any] = {"Tagging": urlencode(tags)} if tags else {}
+        self._client.put_object(
+            Bucket=bucket, Key=key, Body=data, ContentType=content_type, **extra
+        )
+
+    def _tags(self, bucket: str, key: str) -> dict[str, str]:
+        response = self._client.get_object_tagging(Bucket=bucket, Key=key)
+        return {tag["Key"]: tag["Value"] for tag in response.get("TagSet", [])}
 
     def _get_bytes(self, bucket: str, key: str, max_bytes: int) -> bytes:
         response = self._client.get_object(Bucket=bucket, Key=key)

@@ -12,13 +12,15 @@ from pathlib import Path
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from vidpipe_aws.retention import RecordRetention
 from vidpipe_types.topology import Worker
 
 _GIB = 1024**3
 
 
 class AwsSettings(BaseSettings):
-    """Where vidpipe's AWS resources are. AWS_ENDPOINT_URL unset means real AWS."""
+    """Where vidpipe's AWS resources are, and how long its records live. AWS_ENDPOINT_URL
+    unset means real AWS."""
 
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
@@ -44,6 +46,9 @@ class AwsSettings(BaseSettings):
     detection_queue_url: str | None = Field(default=None, validation_alias="DETECTION_QUEUE_URL")
     import_queue_url: str | None = Field(default=None, validation_alias="IMPORT_QUEUE_URL")
     video_gpu_queue_url: str | None = Field(default=None, validation_alias="VIDEO_GPU_QUEUE_URL")
+    #: Job and segment-completion records may be deleted this many days after they are made
+    #: (the tables' TTL attribute `expires_at`); 0 keeps them forever.
+    job_retention_days: int = Field(default=0, ge=0, validation_alias="JOB_RETENTION_DAYS")
 
     def endpoint_for(self, service: str) -> str | None:
         """The endpoint of `service` ("s3", "sqs", "dynamodb"): its own, else AWS_ENDPOINT_URL."""
@@ -66,6 +71,10 @@ class AwsSettings(BaseSettings):
         alias = cls.model_fields[_queue_url_field(queue)].validation_alias
         assert isinstance(alias, str)
         return alias
+
+    @property
+    def retention(self) -> RecordRetention:
+        return RecordRetention(self.job_retention_days)
 
 
 def _queue_url_field(queue: Worker) -> str:

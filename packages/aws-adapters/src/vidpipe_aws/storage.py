@@ -1,8 +1,8 @@
 """The ObjectStorage port: files in and out of S3 by streaming, plus small JSON documents.
 
 The base class owns the rules every adapter shares (location checks, the presign cap, the
-size limit on in-memory documents, error translation at the edge); an adapter implements the
-small private methods at the bottom.
+size limit on in-memory documents, the retention tag of intermediate objects, error
+translation at the edge); an adapter implements the small private methods at the bottom.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from vidpipe_aws._edge import AdapterEdge
 from vidpipe_aws.errors import AwsAdapterError, NotFoundError
+from vidpipe_types.topology import retention_tags
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -29,6 +30,10 @@ PostCondition = dict[str, str] | list[str | int]
 # (metadata.json, detections.json), never for video. Anything bigger goes through a file.
 SMALL_OBJECT_MAX_BYTES = 8 * 1024 * 1024
 _MAX_KEY_BYTES = 1024
+# S3's limits on an object's tags.
+_MAX_TAGS = 10
+_MAX_TAG_KEY = 128
+_MAX_TAG_VALUE = 256
 
 
 class InvalidObjectLocationError(AwsAdapterError, ValueError):
@@ -73,8 +78,29 @@ def check_location(bucket: str, key: str) -> None:
         raise InvalidObjectLocationError(f"key is longer than {_MAX_KEY_BYTES} bytes")
 
 
+def object_tags(key: str, tags: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The tags an upload to ``key`` carries: the retention tag of an intermediate key
+    (``vidpipe_types.keys.is_intermediate_key``), then ``tags``. Raises
+    InvalidObjectLocationError for tags S3 would refuse."""
+    merged = {**retention_tags(key), **dict(tags or {})}
+    if len(merged) > _MAX_TAGS:
+        raise InvalidObjectLocationError(f"{len(merged)} tags on {key!r}: S3 allows {_MAX_TAGS}")
+    for name, value in merged.items():
+        if not 0 < len(name) <= _MAX_TAG_KEY or len(value) > _MAX_TAG_VALUE:
+            raise InvalidObjectLocationError(
+                f"tag {name[:40]!r} on {key!r}: keys take 1-{_MAX_TAG_KEY} characters, "
+                f"values up to {_MAX_TAG_VALUE}"
+            )
+    return merged
+
+
 class ObjectStorage(AdapterEdge, ABC):
-    """Objects in buckets. Errors: NotFoundError, RetryableAwsError, AwsAdapterError."""
+    """Objects in buckets. Errors: NotFoundError, RetryableAwsError, AwsAdapterError.
+
+    Every write of an intermediate key (input and processed segments, frame scores) is tagged
+    ``vidpipe-retention=intermediate`` here, whoever writes it: the buckets' lifecycle rules
+    expire those objects, and only those.
+    """
 
     def upload_file(
         self,
@@ -84,14 +110,17 @@ class ObjectStorage(AdapterEdge, ABC):
         *,
         content_type: str | None = None,
         metadata: Mapping[str, str] | None = None,
+        tags: Mapping[str, str] | None = None,
     ) -> None:
-        """Stream a local file to bucket/key (multipart for large files, in the adapter)."""
+        """Stream a local file to bucket/key (multipart for large files, in the adapter),
+        with ``tags`` (and the retention tag of an intermediate key) as its object tags."""
         check_location(bucket, key)
+        all_tags = object_tags(key, tags)
         source = Path(path)
         if not source.is_file():
             raise FileNotFoundError(f"cannot upload {source}: not a file")
         with self._edge(f"upload to s3://{bucket}/{key}"):
-            self._upload_file(source, bucket, key, content_type, dict(metadata or {}))
+            self._upload_file(source, bucket, key, content_type, dict(metadata or {}), all_tags)
 
     def download_file(self, bucket: str, key: str, path: str | Path) -> int:
         """Stream bucket/key to a local file and return its size in bytes."""
@@ -175,17 +204,25 @@ class ObjectStorage(AdapterEdge, ABC):
         return len(keys)
 
     def put_bytes(
-        self, bucket: str, key: str, data: bytes, content_type: str = "application/json"
+        self,
+        bucket: str,
+        key: str,
+        data: bytes,
+        content_type: str = "application/json",
+        *,
+        tags: Mapping[str, str] | None = None,
     ) -> None:
-        """Write a small document (at most SMALL_OBJECT_MAX_BYTES) from memory."""
+        """Write a small document (at most SMALL_OBJECT_MAX_BYTES) from memory, tagged as
+        ``upload_file`` tags."""
         check_location(bucket, key)
+        all_tags = object_tags(key, tags)
         if len(data) > SMALL_OBJECT_MAX_BYTES:
             raise ObjectTooLargeError(
                 f"{len(data)} bytes for s3://{bucket}/{key}: put_bytes is for documents of at"
                 f" most {SMALL_OBJECT_MAX_BYTES} bytes; upload a file instead"
             )
         with self._edge(f"put s3://{bucket}/{key}"):
-            self._put_bytes(bucket, key, data, content_type)
+            self._put_bytes(bucket, key, data, content_type, all_tags)
 
     def get_bytes(self, bucket: str, key: str, max_bytes: int = SMALL_OBJECT_MAX_BYTES) -> bytes:
         """Read a small document; ObjectTooLargeError when it is over max_bytes."""
@@ -197,6 +234,12 @@ class ObjectStorage(AdapterEdge, ABC):
                 f"s3://{bucket}/{key} is over {max_bytes} bytes; download it to a file instead"
             )
         return data
+
+    def tags(self, bucket: str, key: str) -> dict[str, str]:
+        """The object's tags (NotFoundError when it is missing)."""
+        check_location(bucket, key)
+        with self._edge(f"get tags of s3://{bucket}/{key}"):
+            return self._tags(bucket, key)
 
     def delete(self, bucket: str, key: str) -> None:
         """Delete bucket/key; deleting a missing key is not an error (as in S3)."""
@@ -222,6 +265,7 @@ class ObjectStorage(AdapterEdge, ABC):
         key: str,
         content_type: str | None,
         metadata: dict[str, str],
+        tags: dict[str, str],
     ) -> None: ...
 
     @abstractmethod
@@ -249,7 +293,12 @@ class ObjectStorage(AdapterEdge, ABC):
         """The form's URL and every field to POST (the given ones, the key and the signature)."""
 
     @abstractmethod
-    def _put_bytes(self, bucket: str, key: str, data: bytes, content_type: str) -> None: ...
+    def _put_bytes(
+        self, bucket: str, key: str, data: bytes, content_type: str, tags: dict[str, str]
+    ) -> None: ...
+
+    @abstractmethod
+    def _tags(self, bucket: str, key: str) -> dict[str, str]: ...
 
     @abstractmethod
     def _get_bytes(self, bucket: str, key: str, max_bytes: int) -> bytes:

@@ -165,3 +165,62 @@ def test_lenient_fake_accepts_any_bucket(tmp_path: Path) -> None:
     storage = InMemoryObjectStorage()
     storage.upload_file(write(tmp_path / "f", b"abc"), "anything", "k")
     assert storage.head("anything", "k").size == 3
+
+
+# Retention tags: every intermediate upload is tagged, whoever writes it ----------------------
+
+INTERMEDIATE_TAGS = {"vidpipe-retention": "intermediate"}
+JOB = "job-0123456789abcdef"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        f"segments/{JOB}/00000_00002_passthrough.mp4",
+        f"jobs/{JOB}/segments/1.mp4",
+        f"jobs/{JOB}/frames/segment_1.json",
+    ],
+)
+def test_intermediate_uploads_carry_the_retention_tag(
+    storage: ObjectStorage, tmp_path: Path, key: str
+) -> None:
+    storage.upload_file(write(tmp_path / "part", b"part"), BUCKET, key)
+
+    assert storage.tags(BUCKET, key) == INTERMEDIATE_TAGS
+
+
+@pytest.mark.parametrize(
+    "key", ["input/clip.mp4", f"jobs/{JOB}/final.mp4", f"jobs/{JOB}/frames/frame_0001.png"]
+)
+def test_uploads_and_final_outputs_carry_no_tag(
+    storage: ObjectStorage, tmp_path: Path, key: str
+) -> None:
+    storage.upload_file(write(tmp_path / "file", b"kept"), BUCKET, key)
+
+    assert storage.tags(BUCKET, key) == {}
+
+
+def test_put_bytes_tags_like_upload_file_and_adds_the_callers_tags(
+    storage: ObjectStorage,
+) -> None:
+    storage.put_bytes(BUCKET, f"jobs/{JOB}/frames/segment_0.json", b"{}", tags={"team": "a b"})
+    storage.put_bytes(BUCKET, f"jobs/{JOB}/metadata.json", b"{}")
+
+    assert storage.tags(BUCKET, f"jobs/{JOB}/frames/segment_0.json") == {
+        **INTERMEDIATE_TAGS,
+        "team": "a b",
+    }
+    assert storage.tags(BUCKET, f"jobs/{JOB}/metadata.json") == {}
+
+
+def test_tags_s3_would_refuse_are_refused_before_the_upload(
+    storage: ObjectStorage, tmp_path: Path
+) -> None:
+    source = write(tmp_path / "file", b"x")
+    with pytest.raises(InvalidObjectLocationError, match="S3 allows 10"):
+        storage.upload_file(source, BUCKET, "input/a.mp4", tags={f"t{i}": "v" for i in range(11)})
+    with pytest.raises(InvalidObjectLocationError, match="tag"):
+        storage.upload_file(source, BUCKET, "input/a.mp4", tags={"": "v"})
+    assert not storage.exists(BUCKET, "input/a.mp4")
+    with pytest.raises(NotFoundError):
+        storage.tags(BUCKET, "input/a.mp4")

@@ -45,6 +45,21 @@ def test_large_file_goes_up_in_parts_and_comes_back_whole(s3: AwsClients, tmp_pa
     assert (tmp_path / "back.mp4").read_bytes() == data
 
 
+def test_a_multipart_upload_of_an_intermediate_segment_is_tagged(
+    s3: AwsClients, tmp_path: Path
+) -> None:
+    config = TransferConfig(multipart_threshold=5 * MIB, multipart_chunksize=5 * MIB)
+    storage = S3Storage(s3.s3, transfer_config=config)
+    source = tmp_path / "segment.mp4"
+    source.write_bytes(os.urandom(6 * MIB))
+    key = "segments/job-0123456789abcdef/00000_00001_passthrough.mp4"
+
+    storage.upload_file(source, BUCKET, key, content_type="video/mp4")
+
+    assert storage.head(BUCKET, key).etag.endswith("-2")
+    assert storage.tags(BUCKET, key) == {"vidpipe-retention": "intermediate"}
+
+
 def test_presigned_url_downloads_the_object(s3: AwsClients) -> None:
     storage = S3Storage(s3.s3)
     storage.put_bytes(BUCKET, "jobs/j1/metadata.json", b'{"ok": true}')

@@ -1,18 +1,22 @@
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from runner_support import PollingQueue, make_settings
 
+from vidpipe_aws.fakes import InMemoryObjectStorage
 from vidpipe_aws.queue import ReceivedMessage
 from vidpipe_aws.runner import run_worker
 from vidpipe_aws.testing import free_loopback_port
+from vidpipe_aws.weights import ModelWeights, WeightsChecksumError, fetch_weights
 
 
 @pytest.fixture(autouse=True)
@@ -74,3 +78,52 @@ def test_for_worker_names_the_worker_unless_the_environment_does(
     assert RunnerSettings.for_worker("chunking").worker_name == "chunking"
     monkeypatch.setenv("WORKER_NAME", "chunking-7")
     assert RunnerSettings.for_worker("chunking").worker_name == "chunking-7"
+
+
+class _ObservedStorage(InMemoryObjectStorage):
+    """Records /health/ready while the weights download."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(["models"])
+        self.port = port
+        self.ready_during_download: list[int] = []
+
+    def _download_file(self, bucket: str, key: str, path: Path) -> None:
+        self.ready_during_download.append(_ready_status(self.port))
+        super()._download_file(bucket, key, path)
+
+
+def test_weights_download_in_the_warm_up_while_ready_answers_503(tmp_path: Path) -> None:
+    port = free_loopback_port()
+    storage = _ObservedStorage(port)
+    (tmp_path / "w.pt").write_bytes(b"weights")
+    storage.upload_file(tmp_path / "w.pt", "models", "w.pt")
+    digest = hashlib.sha256(b"weights").hexdigest()
+    loaded: list[Path] = []
+
+    def warm_up(sha256: str) -> None:
+        weights = ModelWeights("s3://models/w.pt", sha256, setting="SAM2_CHECKPOINT")
+        loaded.append(fetch_weights(weights, storage, weights_dir=tmp_path / "scratch"))
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    settings = make_settings(HEALTH_PORT=port, HEALTH_HOST="127.0.0.1")
+    with pytest.raises(WeightsChecksumError):
+        run_worker(
+            PollingQueue(),
+            _never_called,
+            settings,
+            ready=lambda: bool(loaded),
+            warm_up=lambda: warm_up("0" * 64),
+        )
+    assert loaded == []  # a wrong checksum stops the worker before anything is loaded
+
+    code = run_worker(
+        PollingQueue(),
+        _never_called,
+        settings,
+        ready=lambda: bool(loaded),
+        warm_up=lambda: warm_up(digest),
+    )
+    assert code == 0
+    assert storage.ready_during_download == [503, 503]
+    assert loaded[0].read_bytes() == b"weights"

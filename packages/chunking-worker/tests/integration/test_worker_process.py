@@ -36,7 +36,10 @@ def test_the_worker_chunks_a_good_upload_fails_a_bad_one_and_stops_on_sigterm(
 ) -> None:
     env = {
         **os.environ,
-        **stack.settings.model_dump(by_alias=True, exclude_none=True),
+        **{
+            name: str(value)
+            for name, value in stack.settings.model_dump(by_alias=True, exclude_none=True).items()
+        },
         "WAIT_TIME_SECONDS": "1",
         "HEALTH_PORT": "-1",
         "SHUTDOWN_GRACE_SECONDS": "20",

@@ -403,3 +403,13 @@ def test_detect_without_a_detection_queue_still_chunks(tmp_path: Path, upload_fi
     job = world.jobs.get("job-d")
     assert job is not None and job.status is JobStatus.PROCESSING
     assert len(world.detection_queue) == 0
+
+
+def test_segments_are_tagged_intermediate_and_the_upload_is_kept(
+    world: World, upload_file: Path
+) -> None:
+    world.handler(world.upload(KEY, upload_file, {"job-id": "job-tags"}))
+
+    for key in world.segment_keys("job-tags"):
+        assert world.storage.tags(INPUT_BUCKET, key) == {"vidpipe-retention": "intermediate"}
+    assert world.storage.tags(INPUT_BUCKET, KEY) == {}

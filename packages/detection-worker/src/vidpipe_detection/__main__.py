@@ -20,7 +20,8 @@ QUEUE = Worker.DETECTION
 
 def build(worker: WorkerContext[DetectionSettings]) -> WorkerParts:
     settings, aws = worker.settings, worker.aws
-    detector = build_detector(settings)
+    # The storage fetches YOLO_MODEL_PATH when it is in S3, during the warm-up (`load`).
+    detector = build_detector(settings, storage=aws.storage)
     handler = DetectionHandler(
         storage=aws.storage,
         jobs=aws.jobs,

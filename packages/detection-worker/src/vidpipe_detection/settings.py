@@ -8,11 +8,12 @@ these (which also reads every blank optional setting, `YOLO_MODEL_PATH=` say, as
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+from typing import Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from vidpipe_aws import WorkerSettings
+from vidpipe_aws import ModelWeights, WorkerSettings, check_weights_setting
 from vidpipe_ffmpeg import ResourceLimits
 
 #: The face backend used when FACE_BACKEND is unset: YOLO when weights are configured.
@@ -32,7 +33,10 @@ class DetectionSettings(WorkerSettings):
     frame_interval_seconds: float = Field(
         default=2.0, ge=0, validation_alias="FRAME_INTERVAL_SECONDS"
     )
-    yolo_model_path: Path | None = Field(default=None, validation_alias="YOLO_MODEL_PATH")
+    # A path, or s3://bucket/key with YOLO_MODEL_SHA256: downloaded once when the models load
+    # (the worker's warm-up) and verified before it is read.
+    yolo_model_path: str | None = Field(default=None, validation_alias="YOLO_MODEL_PATH")
+    yolo_model_sha256: str | None = Field(default=None, validation_alias="YOLO_MODEL_SHA256")
     yolo_image_size: int = Field(default=640, ge=32, validation_alias="YOLO_IMAGE_SIZE")
     # One thread per job: MAX_CONCURRENT_JOBS jobs run side by side, and torch's worker threads
     # spin-wait, so more of them on shared cores slow every job down (tenfold, measured).
@@ -47,6 +51,35 @@ class DetectionSettings(WorkerSettings):
     @classmethod
     def _lower(cls, value: str | None) -> str | None:
         return value.strip().lower() if value else value
+
+    @field_validator("yolo_model_path", mode="before")
+    @classmethod
+    def _path_text(cls, value: object) -> object:
+        # Kept as text: a Path would fold the `//` of an s3:// URI.
+        return os.fspath(value) if isinstance(value, os.PathLike) else value
+
+    @model_validator(mode="after")
+    def _yolo_digest(self) -> Self:
+        # An S3 model without its digest stops the worker here, at start-up.
+        self.yolo_model_sha256 = check_weights_setting(
+            self.yolo_model_path,
+            self.yolo_model_sha256,
+            setting="YOLO_MODEL_PATH",
+            sha256_setting="YOLO_MODEL_SHA256",
+        )
+        return self
+
+    @property
+    def yolo_weights(self) -> ModelWeights | None:
+        """Where the YOLO model is (None: YOLO_MODEL_PATH not set)."""
+        if self.yolo_model_path is None:
+            return None
+        return ModelWeights(
+            self.yolo_model_path,
+            self.yolo_model_sha256,
+            setting="YOLO_MODEL_PATH",
+            sha256_setting="YOLO_MODEL_SHA256",
+        )
 
     @property
     def face_backend_name(self) -> str:

@@ -4,12 +4,15 @@ weights can be downloaded here): shapes, class filter, thresholds, ONNX export a
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import warnings
 from pathlib import Path
 
 import pytest
 from conftest import astronaut
 
+from vidpipe_aws import WeightsChecksumError
+from vidpipe_aws.fakes import InMemoryObjectStorage
 from vidpipe_detection import DetectionSettings, Frame, YoloFaceBackend, build_detector
 from vidpipe_detection._ultralytics import ultralytics_module
 from vidpipe_types import DetectionResult
@@ -71,3 +74,33 @@ def test_onnx_export_runs_in_onnx_runtime_through_the_detector(face_onnx: Path) 
     result = detector.run_frames([Frame(index=0, timestamp_ms=0, image=astronaut())])
     assert DetectionResult.model_validate_json(result.model_dump_json()) == result
     assert result.summary.faces_detected > 0
+
+
+def test_a_yolo_model_in_s3_is_fetched_and_verified_when_the_models_load(
+    face_yaml: Path, tmp_path: Path
+) -> None:
+    storage = InMemoryObjectStorage(["acme-models"])
+    storage.upload_file(face_yaml, "acme-models", "yolo/face.yaml")
+    digest = hashlib.sha256(face_yaml.read_bytes()).hexdigest()
+
+    def detector_for(sha256: str) -> YoloFaceBackend:
+        settings = DetectionSettings(
+            YOLO_MODEL_PATH="s3://acme-models/yolo/face.yaml",
+            YOLO_MODEL_SHA256=sha256,
+            YOLO_IMAGE_SIZE=320,
+            WORK_DIR=tmp_path,
+        )
+        backend = build_detector(settings, storage=storage).face_backend
+        assert isinstance(backend, YoloFaceBackend)
+        return backend
+
+    wrong = detector_for("0" * 64)
+    with pytest.raises(WeightsChecksumError, match="YOLO_MODEL_SHA256"):
+        wrong.load()
+    assert not wrong.loaded  # /health/ready stays 503: the worker stops instead
+    right = detector_for(digest)
+    assert not right.loaded
+    right.load()
+    assert right.loaded
+    (fetched,) = (tmp_path / "vidpipe-weights").iterdir()
+    assert fetched.read_bytes() == face_yaml.read_bytes()

@@ -35,6 +35,17 @@ def test_yolo_weights_make_yolo_the_default_backend(monkeypatch: pytest.MonkeyPa
     assert DetectionSettings().face_backend_name == "mediapipe"
 
 
+def test_a_yolo_model_in_s3_needs_its_sha256(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("YOLO_MODEL_PATH", "s3://acme-models/yolo/face.onnx")
+    with pytest.raises(ValueError, match="set YOLO_MODEL_SHA256"):
+        DetectionSettings()
+    monkeypatch.setenv("YOLO_MODEL_SHA256", "AB" * 32)
+    settings = DetectionSettings()
+    assert settings.face_backend_name == "yolo"
+    assert settings.yolo_weights is not None and settings.yolo_weights.is_remote
+    assert settings.yolo_model_sha256 == "ab" * 32
+
+
 def test_blank_variables_mean_unset(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("YOLO_MODEL_PATH", " ")
     monkeypatch.setenv("FACE_BACKEND", "")

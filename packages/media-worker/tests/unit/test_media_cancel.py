@@ -46,8 +46,9 @@ class CancellingStorage(InMemoryObjectStorage):
         key: str,
         content_type: str | None,
         metadata: dict[str, str],
+        tags: dict[str, str],
     ) -> None:
-        super()._upload_file(path, bucket, key, content_type, metadata)
+        super()._upload_file(path, bucket, key, content_type, metadata, tags)
         if key.endswith(self._name) and self.jobs is not None:
             self.jobs.cancel(self._job_id)
 

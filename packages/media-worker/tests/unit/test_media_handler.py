@@ -140,14 +140,14 @@ class FailingStorage(InMemoryObjectStorage):
         self.armed = True
         self.hook: object = None
 
-    def _upload_file(self, path, bucket, key, content_type, metadata):  # type: ignore[no-untyped-def]
+    def _upload_file(self, path, bucket, key, content_type, metadata, tags):  # type: ignore[no-untyped-def]
         if self.armed and key.endswith(self.fail_on):
             self.armed = False
             if callable(self.hook):
                 self.hook()
             else:
                 raise self.error("worker killed mid-upload")
-        super()._upload_file(path, bucket, key, content_type, metadata)
+        super()._upload_file(path, bucket, key, content_type, metadata, tags)
 
 
 def test_an_error_after_final_upload_releases_the_lease_and_completes_once(

@@ -10,6 +10,8 @@ from vidpipe_sam2.errors import Sam2LoadError
 from vidpipe_torch_compat import ensure_torchvision
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from vidpipe_sam2.settings import Sam2Settings
     from vidpipe_sam2.tracker import VideoPredictor
 
@@ -27,11 +29,11 @@ def choose_device(wanted: str) -> str:
     return wanted
 
 
-def build_predictor(settings: Sam2Settings) -> tuple[VideoPredictor, str]:
-    """The video predictor and the device it runs on. Refuses to run without a checkpoint
-    unless SAM2_ALLOW_RANDOM_INIT is set (tests and the local demo): random weights give
-    masks of no meaning."""
-    checkpoint = settings.checkpoint
+def build_predictor(settings: Sam2Settings, checkpoint: Path | None) -> tuple[VideoPredictor, str]:
+    """The video predictor and the device it runs on, with the weights of the local file
+    ``checkpoint`` (SAM2_CHECKPOINT, fetched from S3 first when it is an S3 URI). Refuses to
+    run without a checkpoint unless SAM2_ALLOW_RANDOM_INIT is set (tests and the local demo):
+    random weights give masks of no meaning."""
     if checkpoint is None and not settings.allow_random_init:
         raise Sam2LoadError(
             "SAM2_CHECKPOINT is not set: point it at a SAM 2.1 checkpoint matching SAM2_CONFIG"

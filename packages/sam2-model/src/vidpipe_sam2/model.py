@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from vidpipe_aws import AwsContext, AwsSettings, default_weights_dir, fetch_weights
 from vidpipe_ffmpeg import DEFAULT_LIMITS, ResourceLimits, probe
 from vidpipe_sam2.crops import (
     FrameScore,
@@ -39,11 +40,12 @@ from vidpipe_types import Mode, build_frame_key, build_frame_scores_key
 from vidpipe_video import SegmentModel, SegmentRejectedError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
     from numpy.typing import NDArray
 
+    from vidpipe_aws import ObjectStorage
     from vidpipe_ffmpeg import ProbeResult
     from vidpipe_sam2.prompts import BoxFromText
     from vidpipe_sam2.tracker import VideoPredictor
@@ -61,8 +63,11 @@ class Sam2Model(SegmentModel):
         limits: ResourceLimits = DEFAULT_LIMITS,
         *,
         box_from_text: BoxFromText | None = None,
+        storage: ObjectStorage | Callable[[], ObjectStorage] | None = None,
     ) -> None:
         self.settings = settings
+        # Used (a factory called) only when SAM2_CHECKPOINT is an S3 URI.
+        self._storage = storage
         self._limits = limits
         self._box_from_text = box_from_text
         self._predictor: VideoPredictor | None = None
@@ -74,7 +79,13 @@ class Sam2Model(SegmentModel):
         self.last_stats = TrackStats()
 
     def load(self) -> None:
-        self._predictor, self.device = build_predictor(self.settings)
+        """Fetch the checkpoint (from S3, verified, when it is an S3 URI) and build the
+        predictor: the worker's warm-up, with /health/ready answering 503 meanwhile."""
+        weights = self.settings.checkpoint_weights
+        checkpoint = None
+        if weights is not None:
+            checkpoint = fetch_weights(weights, self._storage, weights_dir=default_weights_dir())
+        self._predictor, self.device = build_predictor(self.settings, checkpoint)
         logger.info(
             "SAM2 loaded",
             extra={
@@ -247,4 +258,11 @@ def create_model(limits: ResourceLimits) -> Sam2Model:
     (cheap: no weights are loaded until `load`); with GEMINI_API_KEY set, text prompts are
     turned into boxes by Gemini."""
     settings = Sam2Settings()
-    return Sam2Model(settings, limits, box_from_text=gemini_box_finder(settings))
+    return Sam2Model(
+        settings, limits, box_from_text=gemini_box_finder(settings), storage=_aws_storage
+    )
+
+
+def _aws_storage() -> ObjectStorage:
+    # Built only for an S3 checkpoint, from the same AWS settings as the worker's own.
+    return AwsContext.from_settings(AwsSettings()).storage

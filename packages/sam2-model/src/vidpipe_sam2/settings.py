@@ -6,12 +6,14 @@ plugins installed beside it.
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from vidpipe_aws import ModelWeights, check_weights_setting
 
 #: The tiny SAM 2.1 model, shipped inside the sam2 package.
 DEFAULT_CONFIG = "configs/sam2.1/sam2.1_hiera_t.yaml"
@@ -22,7 +24,10 @@ class Sam2Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     config: str = Field(default=DEFAULT_CONFIG, validation_alias="SAM2_CONFIG")
-    checkpoint: Path | None = Field(default=None, validation_alias="SAM2_CHECKPOINT")
+    # A path, or s3://bucket/key with SAM2_CHECKPOINT_SHA256: downloaded once when the model
+    # loads (the worker's warm-up) and verified before torch reads it.
+    checkpoint: str | None = Field(default=None, validation_alias="SAM2_CHECKPOINT")
+    checkpoint_sha256: str | None = Field(default=None, validation_alias="SAM2_CHECKPOINT_SHA256")
     allow_random_init: bool = Field(default=False, validation_alias="SAM2_ALLOW_RANDOM_INIT")
     # None: the config's own size (1024). 512 is ~6x faster on a CPU, at a coarser mask edge.
     image_size: int | None = Field(default=None, ge=64, le=4096, validation_alias="SAM2_IMAGE_SIZE")
@@ -41,9 +46,19 @@ class Sam2Settings(BaseSettings):
     )
     gemini_attempts: int = Field(default=3, ge=1, le=10, validation_alias="GEMINI_ATTEMPTS")
 
-    @field_validator("checkpoint", "image_size", "gemini_api_key", "gemini_base_url", mode="before")
+    @field_validator(
+        "checkpoint",
+        "checkpoint_sha256",
+        "image_size",
+        "gemini_api_key",
+        "gemini_base_url",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
+        if isinstance(value, os.PathLike):
+            # Kept as text: a Path would fold the `//` of an s3:// URI.
+            return os.fspath(value)
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("image_size")
@@ -53,6 +68,29 @@ class Sam2Settings(BaseSettings):
         if value is not None and value % 32:
             raise ValueError(f"SAM2_IMAGE_SIZE must be a multiple of 32, not {value}")
         return value
+
+    @model_validator(mode="after")
+    def _checkpoint_digest(self) -> Self:
+        # An S3 checkpoint without its digest stops the worker here, at start-up.
+        self.checkpoint_sha256 = check_weights_setting(
+            self.checkpoint,
+            self.checkpoint_sha256,
+            setting="SAM2_CHECKPOINT",
+            sha256_setting="SAM2_CHECKPOINT_SHA256",
+        )
+        return self
+
+    @property
+    def checkpoint_weights(self) -> ModelWeights | None:
+        """Where the checkpoint is (None: not set)."""
+        if self.checkpoint is None:
+            return None
+        return ModelWeights(
+            self.checkpoint,
+            self.checkpoint_sha256,
+            setting="SAM2_CHECKPOINT",
+            sha256_setting="SAM2_CHECKPOINT_SHA256",
+        )
 
     @field_validator("background")
     @classmethod

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from pydantic import ValidationError
 
@@ -35,7 +33,9 @@ def test_values_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
     settings = Sam2Settings()
 
-    assert settings.checkpoint == Path("/models/sam2.1_hiera_tiny.pt")
+    assert settings.checkpoint == "/models/sam2.1_hiera_tiny.pt"
+    assert settings.checkpoint_weights is not None
+    assert not settings.checkpoint_weights.is_remote
     assert settings.image_size == 512
     assert settings.background_rgb == (0, 255, 0)
     assert (settings.window_frames, settings.max_frames) == (32, 50)

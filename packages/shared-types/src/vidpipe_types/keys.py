@@ -36,6 +36,7 @@ _SEGMENT_RE = re.compile(r"segments/([^/]+)/(\d{5})_(\d{5})_([a-z][a-z0-9]*)\.mp
 _OUTPUT_SEGMENT_RE = re.compile(r"jobs/([^/]+)/segments/(\d+)\.mp4", re.ASCII)
 _JOB_OUTPUT_RE = re.compile(r"jobs/([^/]+)/([^/]+)", re.ASCII)
 _FRAME_RE = re.compile(r"jobs/([^/]+)/frames/frame_(\d{4,})\.png", re.ASCII)
+_FRAME_SCORES_RE = re.compile(r"jobs/([^/]+)/frames/segment_(\d+)\.json", re.ASCII)
 
 
 class JobArtifact(StrEnum):
@@ -208,6 +209,34 @@ def build_frame_scores_key(job_id: str, segment_index: int) -> str:
     if segment_index < 0:
         raise InvalidKeyError(f"segment index {segment_index} must not be negative")
     return _require_safe(f"{JOBS_PREFIX}{job_id}/frames/segment_{segment_index}.json")
+
+
+def parse_frame_scores_key(key: str) -> tuple[str, int] | None:
+    """``(job_id, segment_index)`` of a frame scores key, or None."""
+    match = _FRAME_SCORES_RE.fullmatch(key) if is_safe_key(key) else None
+    if match is None or not is_valid_job_id(match[1]):
+        return None
+    job_id, index = match[1], int(match[2])
+    if build_frame_scores_key(job_id, index) != key:
+        return None
+    return job_id, index
+
+
+# --- retention ---------------------------------------------------------------------------
+
+
+def is_intermediate_key(key: str) -> bool:
+    """True for an object nothing reads once its job is complete: input segments
+    (``segments/...``), processed segments (``jobs/{job_id}/segments/...``) and the frame
+    scores of the `sam2` model. Uploads, final outputs and subject crops are kept; each
+    bucket's lifecycle rule expires only the objects tagged as intermediate at upload."""
+    if not is_safe_key(key):
+        return False
+    return (
+        key.startswith(SEGMENTS_PREFIX)
+        or parse_output_segment_key(key) is not None
+        or parse_frame_scores_key(key) is not None
+    )
 
 
 # --- URIs --------------------------------------------------------------------------------

@@ -13,13 +13,23 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from vidpipe_types.errors import OverlappingNotificationsError
-from vidpipe_types.keys import INPUT_PREFIX, SEGMENTS_PREFIX, segment_key_suffix
+from vidpipe_types.keys import (
+    INPUT_PREFIX,
+    SEGMENTS_PREFIX,
+    is_intermediate_key,
+    segment_key_suffix,
+)
 from vidpipe_types.modes import Mode, parse_mode
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
 _SPEC_CONFIG = ConfigDict(frozen=True, extra="forbid")
+
+#: The S3 object tag that marks an intermediate object (``keys.is_intermediate_key``); every
+#: bucket has one lifecycle rule that expires the objects carrying it.
+RETENTION_TAG = "vidpipe-retention"
+INTERMEDIATE_TAG_VALUE = "intermediate"
 
 #: After this many receives without success SQS moves a message to the queue's DLQ.
 MAX_RECEIVE_COUNT = 5
@@ -111,6 +121,11 @@ class StackNames(BaseModel):
 
     def table(self, role: TableRole) -> str:
         return f"{self.prefix}-{TableRole(role)}"
+
+
+def retention_tags(key: str) -> dict[str, str]:
+    """The object tags an upload to ``key`` carries: the intermediate tag, or none (kept)."""
+    return {RETENTION_TAG: INTERMEDIATE_TAG_VALUE} if is_intermediate_key(key) else {}
 
 
 class QueueSpec(BaseModel):
@@ -324,6 +339,7 @@ SEGMENT_COMPLETIONS_TABLE = TableSpec(
     role=TableRole.SEGMENT_COMPLETIONS,
     partition_key=KeyAttribute(name="job_id", type="S"),
     sort_key=KeyAttribute(name="segment_index", type="N"),
+    ttl_attribute=TTL_ATTRIBUTE,
 )
 #: Looked up by the public part of a key; the record holds only the key's hash.
 API_KEYS_TABLE = TableSpec(

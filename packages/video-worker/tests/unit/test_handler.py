@@ -18,7 +18,8 @@ from video_support import (
     message,
 )
 
-from vidpipe_aws import BadInput, RetryLater
+from vidpipe_aws import BadInput, RecordRetention, RetryLater
+from vidpipe_aws.fakes import InMemorySegmentCompletionStore
 from vidpipe_types import JobStatus, Mode, ReassemblyPayload, SegmentCompletion
 from vidpipe_video import (
     GrayscaleModel,
@@ -387,3 +388,19 @@ def test_a_cancel_while_the_model_runs_uploads_and_records_nothing(
     assert worker.completions.list("cancelled") == []
     assert worker.reassembly_requests() == []
     assert worker.leftovers() == []
+
+
+def test_the_processed_segment_is_intermediate_and_its_completion_expires(
+    tmp_path: Path, registry: ModelRegistry, colour_segment: Path
+) -> None:
+    worker = Worker(
+        work_dir=tmp_path / "work",
+        registry=registry,
+        completions=InMemorySegmentCompletionStore(retention=RecordRetention(30)),
+    )
+    worker.add_job("job1", total=1)
+    worker.handle(worker.upload_segment(colour_segment, "job1", 0, 1))
+
+    tags = worker.storage.tags(OUTPUT_BUCKET, "jobs/job1/segments/0.mp4")
+    assert tags == {"vidpipe-retention": "intermediate"}
+    assert worker.completions.expires_at("job1", 0) == int(NOW.timestamp()) + 30 * 86_400

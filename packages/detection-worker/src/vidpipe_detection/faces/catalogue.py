@@ -9,11 +9,12 @@ from vidpipe_detection.faces.registry import FaceBackendRegistry
 from vidpipe_detection.faces.yolo_face import YoloFaceBackend
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 
 def builtin_backends(
-    *, yolo_model_path: Path | None = None, yolo_image_size: int = 640
+    *, yolo_model_path: Path | Callable[[], Path] | None = None, yolo_image_size: int = 640
 ) -> FaceBackendRegistry:
     registry = FaceBackendRegistry()
     registry.register(MediaPipeFaceBackend.name, MediaPipeFaceBackend)

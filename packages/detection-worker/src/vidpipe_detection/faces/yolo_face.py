@@ -16,6 +16,7 @@ from vidpipe_detection.errors import BackendConfigurationError
 from vidpipe_detection.faces.base import FaceBackend
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     import numpy as np
@@ -31,7 +32,7 @@ class YoloFaceBackend(FaceBackend):
 
     def __init__(
         self,
-        model_path: Path | None,
+        model_path: Path | Callable[[], Path] | None,
         confidence_threshold: float = 0.5,
         *,
         image_size: int = 640,
@@ -43,7 +44,8 @@ class YoloFaceBackend(FaceBackend):
         self._classes: list[int] | None = None
 
     def _load(self) -> None:
-        path = self.model_path
+        # A callable gives the path when the model loads: weights in S3 are fetched then.
+        path = self.model_path() if callable(self.model_path) else self.model_path
         if path is None:
             raise BackendConfigurationError("the yolo face backend needs YOLO_MODEL_PATH")
         if path.suffix.lower() not in _MODEL_SUFFIXES:
