@@ -30,7 +30,6 @@ from vidpipe_aws import (
 from vidpipe_chunking.splitter import FfmpegSplitter
 from vidpipe_ffmpeg import InvalidMediaError
 from vidpipe_types import (
-    DetectionRequest,
     InvalidJobIdError,
     InvalidJobOptionsError,
     Job,
@@ -38,6 +37,7 @@ from vidpipe_types import (
     JobStatus,
     build_segment_key,
     derive_job_id,
+    detection_request_for,
     is_input_key,
     job_id_from_metadata,
     parse_s3_event_body,
@@ -315,7 +315,8 @@ class ChunkingHandler:
         fault_point("chunking.total_recorded")
         self._notifier.notify(job.job_id, "processing", result={"total_segments": total})
         if job.options.detect and self._detection_queue is not None:
-            request = DetectionRequest(job_id=job.job_id, source_key=job.source_key)
+            # The job's own detection options (interval, faces, poses, tracker), on the upload.
+            request = detection_request_for(job)
             self._detection_queue.send(request.model_dump_json())
             logger.info("detection requested")
         self._trigger.evaluate(job.job_id, "chunking")

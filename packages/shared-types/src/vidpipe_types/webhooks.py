@@ -1,4 +1,5 @@
-"""The names of webhook events: one per job status a webhook reports."""
+"""The names of webhook events: one per job status a webhook reports, and one per end of an
+optional stage (detection), which ends on its own time beside the video path."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ class WebhookEvent(StrEnum):
     COMPLETED = "job.completed"
     FAILED = "job.failed"
     CANCELLED = "job.cancelled"
+    DETECTION_COMPLETED = "detection.completed"
+    DETECTION_FAILED = "detection.failed"
 
 
 _EVENT_OF_STATUS = {

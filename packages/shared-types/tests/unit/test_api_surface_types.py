@@ -142,6 +142,8 @@ def test_webhook_event_names() -> None:
         "job.completed",
         "job.failed",
         "job.cancelled",
+        "detection.completed",
+        "detection.failed",
     ]
     assert webhook_event_for("cancelled") is WebhookEvent.CANCELLED
     assert webhook_event_for(JobStatus.CHUNKING) is None
