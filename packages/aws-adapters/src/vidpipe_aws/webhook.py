@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from vidpipe_aws.backoff import backoff_delay
 from vidpipe_aws.errors import ConditionFailedError, NotFoundError
 from vidpipe_aws.logs import bind_log_context
-from vidpipe_types.webhooks import webhook_event_for
+from vidpipe_types.webhooks import WebhookEvent, webhook_event_for
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -69,22 +69,24 @@ class WebhookNotifier:
         result: dict[str, Any] | None = None,
         error: dict[str, Any] | None = None,
         metadata: Mapping[str, str] | None = None,
+        event: WebhookEvent | None = None,
     ) -> None:
-        """Queue one event; returns at once."""
+        """Queue one event; returns at once. `event` names it when it is not the job's move
+        to `status` (`detection.completed`: an optional stage ended, with `status` its state)."""
         if self._url is None:
             return
-        name = webhook_event_for(status)
-        event: dict[str, Any] = {"job_id": job_id, "status": status}
+        name = event or webhook_event_for(status)
+        body: dict[str, Any] = {"job_id": job_id, "status": status}
         if name is not None:
-            event = {"event": name.value, **event}
+            body = {"event": name.value, **body}
         if result is not None:
-            event["result"] = result
+            body["result"] = result
         if error is not None:
-            event["error"] = error
+            body["error"] = error
         if metadata:
-            event["metadata"] = dict(metadata)
+            body["metadata"] = dict(metadata)
         self._ensure_thread()
-        self._pending.put(event)
+        self._pending.put(body)
 
     def flush(self, timeout_seconds: float = 10.0) -> bool:
         """Wait until every queued event was delivered or given up on (used at shutdown)."""

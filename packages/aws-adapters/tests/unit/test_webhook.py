@@ -16,6 +16,7 @@ from vidpipe_aws import (
     RetryableAwsError,
     WebhookNotifier,
 )
+from vidpipe_types.webhooks import WebhookEvent
 
 
 class _Receiver:
@@ -145,6 +146,24 @@ def test_cancelled_webhook_names_its_event_and_carries_user_metadata(
             "metadata": {"order": "17"},
         },
         {"event": "job.cancelled", "job_id": "j4", "status": "cancelled"},
+    ]
+
+
+def test_an_optional_stage_names_its_own_event(receiver_factory: type[_Receiver]) -> None:
+    receiver = receiver_factory(failures=0)
+    notifier = WebhookNotifier(receiver.url)
+    notifier.notify(
+        "j5", "failed", error={"stage": "detection", "reason": "x"},
+        event=WebhookEvent.DETECTION_FAILED,
+    )  # fmt: skip
+    assert notifier.flush(timeout_seconds=5)
+    assert receiver.received == [
+        {
+            "event": "detection.failed",
+            "job_id": "j5",
+            "status": "failed",
+            "error": {"stage": "detection", "reason": "x"},
+        }
     ]
 
 
