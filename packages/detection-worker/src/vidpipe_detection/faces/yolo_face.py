@@ -42,6 +42,10 @@ class YoloFaceBackend(FaceBackend):
         self._model: Any = None
         self._classes: list[int] | None = None
 
+    @property
+    def weights_source(self) -> str:
+        return str(self.model_path) if self.model_path is not None else "unset"
+
     def _load(self) -> None:
         path = self.model_path
         if path is None:
