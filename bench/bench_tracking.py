@@ -294,6 +294,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--parts", type=int, default=3)
+    parser.add_argument(
+        "--stitch-only", action="store_true", help="only the segment-parallel comparison"
+    )
     args = parser.parse_args()
 
     torch.set_num_threads(1)  # as the worker runs (TORCH_THREADS)
@@ -323,7 +326,7 @@ def main() -> None:
     header = f"{'interval':<12} {'tracker':<16} " + " ".join(f"{c:>{w}}" for c, w in columns)
     print(header)
     print("-" * len(header))
-    for label, step in intervals.items():
+    for label, step in intervals.items() if not args.stitch_only else ():
         frames = sequence[::step]
         for name in ("bytetrack", "deepsort"):
             for reid in (False, True):

@@ -119,6 +119,8 @@ def _spec(module: str, queue: Worker) -> WorkerSpec:
 CHUNKING_WORKER = _spec("vidpipe_chunking", Worker.CHUNKING)
 VIDEO_WORKER = _spec("vidpipe_video", Worker.VIDEO)
 MEDIA_WORKER = _spec("vidpipe_media", Worker.REASSEMBLY)
+#: Run from the detection-worker's own environment (`vidpipe_cli.detection_local`).
+DETECTION_WORKER = _spec("vidpipe_detection", Worker.DETECTION)
 #: The workers of the segment pipeline, in the order a job meets them.
 PIPELINE_WORKERS: tuple[WorkerSpec, ...] = (CHUNKING_WORKER, VIDEO_WORKER, MEDIA_WORKER)
 

@@ -63,14 +63,20 @@ def run_up(
     prefix: str = "vidpipe",
     run_for: float | None = None,
     video_worker: WorkerSpec = VIDEO_WORKER,
+    detection: WorkerSpec | None = None,
+    detection_workers: int = 1,
 ) -> int:
     """Run until Ctrl-C (or `run_for` seconds); exit 1 if a worker dies on its own.
-    `video_worker` is the video-worker to run (`sam2_video_worker(...)` serves `mode=sam2`)."""
+    `video_worker` is the video-worker to run (`sam2_video_worker(...)` serves `mode=sam2`);
+    `detection` the detection-worker, when the stack serves `--detect` jobs."""
+    workers = [(CHUNKING_WORKER, 1), (video_worker, video_workers), (MEDIA_WORKER, 1)]
+    if detection is not None:
+        workers.append((detection, detection_workers))
     stack = LocalStack(
         prefix=prefix,
         host=host,
         port=port,
-        workers=[(CHUNKING_WORKER, 1), (video_worker, video_workers), (MEDIA_WORKER, 1)],
+        workers=workers,
         log_sink=terminal_sinks(),
     )
     console.print("starting the local stack: moto server, resources, workers")

@@ -269,7 +269,8 @@ class ReidTracker(Tracker):
             # distance; outside the time and position gates, no match.
             cost = np.full((len(boxes), len(candidates)), _NO_MATCH)
             for i, box in enumerate(boxes):
-                proposed = self._of_base.get(base_ids[i]) if base_ids[i] is not None else None
+                base_id = base_ids[i]
+                proposed = self._of_base.get(base_id) if base_id is not None else None
                 for c, identity in enumerate(candidates):
                     if not self._reachable(identity, box, timestamp_ms, width):
                         continue

@@ -1,13 +1,14 @@
 """Segment-parallel detection: what each part leaves for the merge, and the merge itself.
 
 Each part is detected with trackers of its own, so its track ids are local. For every track it
-also records a `Tracklet`: the box, time and appearance embedding of the track's first and last
-sample. `stitch` joins the parts in order: a track that starts near a part's beginning takes
-the identity of a track that ended near the previous boundary when their boxes are within
-reach of each other (time and position gate, box overlap favoured) and their appearance agrees,
-one-to-one (Hungarian assignment); anything else is a new identity. Ids are then renumbered in
-order of first appearance, as a single pass numbers them, and the track summaries recomputed,
-so the merged `detections.json` has the same schema as a single pass.
+also records a `Tracklet`: the box and time of the track's first and last sample, each with the
+mean appearance embedding of the track's first (last) three samples. `stitch` joins the parts in
+order: a track that starts near a part's beginning takes the identity of a track that ended
+near the previous boundary when their boxes are within reach of each other (time and position
+gate; box overlap across a short gap and nearness in time favoured) and their appearance
+agrees, one-to-one (Hungarian assignment); anything else is a new identity. Ids are then
+renumbered in order of first appearance, as a single pass numbers them, and the track
+summaries recomputed, so the merged `detections.json` has the same schema as a single pass.
 """
 
 from __future__ import annotations
@@ -43,8 +44,11 @@ if TYPE_CHECKING:
 _CONFIG = ConfigDict(frozen=True, extra="forbid")
 #: How far a subject may move per second across a boundary, in frame widths.
 STITCH_MAX_SPEED = 0.5
-#: Box overlap across a boundary that counts as the same place.
+#: Box overlap across a boundary that counts as the same place, across at most this gap.
 STITCH_IOU = 0.3
+STITCH_OVERLAP_SECONDS = 2.5
+#: Cost of each second between a track's end and the next part's track's start.
+STITCH_TIME_COST = 0.03
 
 
 class TrackletEnd(BaseModel):
@@ -89,10 +93,14 @@ class _Seen:
     crop: NDArray[np.uint8] | None
 
 
+#: Samples averaged into each end's appearance: one crop may be partly covered.
+TRACKLET_SAMPLES = 3
+
+
 @dataclass
 class _Ends:
-    first: _Seen
-    last: _Seen
+    first: list[_Seen]
+    last: list[_Seen]
 
 
 class TrackletRecorder:
@@ -114,18 +122,21 @@ class TrackletRecorder:
                 continue
             seen = _Seen(frame.index, frame.timestamp_ms, box, _crop(frame.image, box))
             key = (kind, track_id)
-            if key in self._tracks:
-                self._tracks[key].last = seen
-            else:
-                self._tracks[key] = _Ends(seen, seen)
+            if key not in self._tracks:
+                self._tracks[key] = _Ends([seen], [seen])
+                continue
+            ends = self._tracks[key]
+            if len(ends.first) < TRACKLET_SAMPLES:
+                ends.first.append(seen)
+            ends.last = [*ends.last[-(TRACKLET_SAMPLES - 1) :], seen]
 
     def summaries(self, embedder: AppearanceEmbedder) -> list[Tracklet]:
         return [
             Tracklet(
                 kind=kind,
                 track_id=track_id,
-                first=_end(ends.first, embedder),
-                last=_end(ends.last, embedder),
+                first=_end(ends.first, embedder, first=True),
+                last=_end(ends.last, embedder, first=False),
             )
             for (kind, track_id), ends in sorted(self._tracks.items())
         ]
@@ -138,12 +149,19 @@ def _crop(image: NDArray[np.uint8], box: Box) -> NDArray[np.uint8] | None:
     return None if x2 - x1 < 2 or y2 - y1 < 2 else image[y1:y2, x1:x2].copy()
 
 
-def _end(seen: _Seen, embedder: AppearanceEmbedder) -> TrackletEnd:
+def _end(samples: list[_Seen], embedder: AppearanceEmbedder, *, first: bool) -> TrackletEnd:
+    """The end sample's place and time, with the mean appearance of the samples at that end."""
+    rows = []
+    for seen in samples:
+        if seen.crop is not None:
+            height, width = seen.crop.shape[:2]
+            rows.append(embedder.embed(seen.crop, [Box(0, 0, width, height, 1.0)])[0])
     feature: list[float] = []
-    if seen.crop is not None:
-        height, width = seen.crop.shape[:2]
-        row = embedder.embed(seen.crop, [Box(0, 0, width, height, 1.0)])[0]
-        feature = [round(float(v), 4) for v in row]
+    if rows:
+        mean = np.mean(rows, axis=0)
+        norm = float(np.linalg.norm(mean))
+        feature = [round(float(v) / norm, 4) for v in mean] if norm > 0 else []
+    seen = samples[0] if first else samples[-1]
     return TrackletEnd(
         frame=seen.frame, timestamp_ms=seen.timestamp_ms, bbox=bounding_box(seen.box),
         feature=feature,
@@ -211,14 +229,18 @@ def _link_cost(before: TrackletEnd, after: TrackletEnd, width: int) -> float:
     bx, by = b.x + b.width / 2, b.y + b.height / 2
     if math.hypot(ax - bx, ay - by) > reach:
         return 10.0
-    overlap = iou(a, b)
+    # Overlap says "the same subject" only across a short gap: at the same place seconds later
+    # it is as likely someone else.
+    overlap = iou(a, b) if seconds <= STITCH_OVERLAP_SECONDS else 0.0
     distance = cosine_distance(
         np.asarray(before.feature, dtype=np.float32), np.asarray(after.feature, dtype=np.float32)
     )
     if distance <= REID_MATCH_DISTANCE or (
         overlap >= STITCH_IOU and distance <= REID_SWAP_DISTANCE
     ):
-        return distance - 0.3 * overlap
+        # The nearer in time the likelier: a track that starts right at the boundary is
+        # preferred to a look-alike that starts seconds into the part.
+        return distance - 0.3 * overlap + STITCH_TIME_COST * seconds
     return 10.0
 
 
