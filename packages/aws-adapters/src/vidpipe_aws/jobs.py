@@ -74,6 +74,8 @@ MANAGED_FIELDS = frozenset(
         "outbox",
         "outbox_pending",
         "staged_outputs",
+        "detection_merge_owner",
+        "detection_merge_until",
     }
 )
 _PROGRESS_ATTEMPTS = 5
@@ -480,6 +482,53 @@ class JobStore(AdapterEdge, ABC):
         update = changes.enter(S.COMPLETED).with_outbox(entries)
         return self._write(job_id, update, condition) is not None
 
+    def claim_detection_merge(
+        self, job_id: str, owner: str, lease_seconds: float, now: datetime | None = None
+    ) -> bool:
+        """Take the lease on merging a segment-parallel detection's parts: True when the lease
+        was free, expired, or already `owner`'s, and the detection is not completed. The
+        reassembly lease's pattern: every part that finds all parts done tries, one wins, and
+        a winner that dies leaves a lease that expires. NotFoundError: no job."""
+        if lease_seconds <= 0:
+            raise ValueError(f"lease_seconds must be positive, got {lease_seconds}")
+        now = now or self._clock()
+        values: dict[str, Any] = {
+            "detection_merge_owner": owner,
+            "detection_merge_until": now + timedelta(seconds=lease_seconds),
+            "updated_at": now,
+        }
+        condition = all_of(
+            IsSet("job_id"),  # an update of a missing key would create a record
+            any_of(
+                IsUnset("detection_merge_owner"),
+                IsUnset("detection_merge_until"),
+                Below("detection_merge_until", now, or_equal=True),
+                Equals("detection_merge_owner", owner),
+            ),
+        )
+        claimed = self._write(job_id, JobUpdate(values), condition)
+        if claimed is None and self.get(job_id) is None:
+            raise NotFoundError(f"job {job_id} does not exist")
+        if claimed is not None and claimed.detection is not None:
+            return claimed.detection.state.value != "completed"
+        return claimed is not None
+
+    def complete_detection(self, job_id: str, owner: str, detection: Any) -> bool:
+        """Record the merged detection (a completed `DetectionStatus`) once: only the merge
+        lease's owner succeeds, and the lease is released with it."""
+        job = self._require(job_id)
+        values = self._checked_fields(job, {"detection": detection})
+        now = self._clock()
+        events = self._field_events(job, values, now)
+        values |= {
+            "detection_merge_owner": None,
+            "detection_merge_until": None,
+            "updated_at": now,
+        }
+        condition = all_of(IsSet("job_id"), Equals("detection_merge_owner", owner))
+        update = JobUpdate(values).with_outbox(events)
+        return self._write(job_id, update, condition) is not None
+
     def cancel(self, job_id: str) -> CancelOutcome:
         """Move a job that is not final to `cancelled`, releasing any reassembly lease.
 
@@ -538,17 +587,24 @@ class JobStore(AdapterEdge, ABC):
     def _field_events(
         self, job: Job, values: Mapping[str, Any], now: datetime
     ) -> list[OutboxEntry]:
-        """The webhook a plain field update owes: `detection.completed` when the detection
-        stage reaches `completed` (written with that update, like a transition's event)."""
+        """The webhook a plain field update owes: `detection.completed` or `detection.failed`
+        when the detection stage reaches that end (written with that update, like a
+        transition's event), once."""
         detection = values.get("detection")
-        if detection is None or detection.state.value != "completed":
+        if detection is None:
             return []
-        if job.detection is not None and job.detection.state.value == "completed":
+        state = detection.state.value
+        if state not in ("completed", "failed"):
             return []
-        result = detection.model_dump(mode="json", exclude_none=True)
-        return [
-            webhook_entry(job, WebhookEvent.DETECTION_COMPLETED, job.status, now, result=result)
-        ]
+        if job.detection is not None and job.detection.state.value == state:
+            return []
+        if state == "completed":
+            result = detection.model_dump(mode="json", exclude_none=True)
+            return [
+                webhook_entry(job, WebhookEvent.DETECTION_COMPLETED, job.status, now, result=result)
+            ]
+        error = {"stage": "detection", "reason": detection.reason}
+        return [webhook_entry(job, WebhookEvent.DETECTION_FAILED, job.status, now, error=error)]
 
     def _status_events(
         self,

@@ -88,6 +88,12 @@ class WebhookNotifier:
         """From now on `notify` delivers the job's outbox (see the module docstring)."""
         self._outbox = outbox
 
+    def deliver_outbox(self, job_id: str) -> None:
+        """Deliver what the job's outbox holds now (an event written by a field update, such
+        as `detection.completed`); nothing without an attached outbox."""
+        if self._outbox is not None:
+            self._outbox.deliver_soon(job_id)
+
     def notify(
         self,
         job_id: str,

@@ -16,7 +16,7 @@ recorder, runs the worker until SIGTERM/SIGINT, and delivers the last webhooks o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from vidpipe_aws.bootstrap import AwsContext
@@ -28,9 +28,10 @@ from vidpipe_aws.worker_names import worker_name
 from vidpipe_types.topology import Worker
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from vidpipe_aws.runner import Handler
+    from vidpipe_aws.runner.health import JsonRoute
     from vidpipe_aws.sqs import SqsQueue
 
 SettingsT = TypeVar("SettingsT", bound=WorkerSettings)
@@ -64,6 +65,8 @@ class WorkerParts:
     handler: Handler
     ready: Callable[[], bool] = lambda: True
     warm_up: Callable[[], None] | None = None
+    #: The worker's own JSON routes on the health endpoint (path -> body), e.g. /health/models.
+    routes: Mapping[str, JsonRoute] = field(default_factory=dict)
 
 
 def serve(
@@ -115,6 +118,7 @@ def serve(
             failures=NotifyingFailureRecorder(aws.jobs, context.notifier),
             ready=parts.ready,
             warm_up=parts.warm_up,
+            routes=parts.routes,
         )
     finally:
         # Deliver the webhooks of the last jobs before the process exits.

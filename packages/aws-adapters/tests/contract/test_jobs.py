@@ -15,7 +15,14 @@ from vidpipe_aws.errors import ConditionFailedError, NotFoundError
 from vidpipe_aws.fakes import InMemoryJobStore
 from vidpipe_aws.jobs import InvalidJobUpdateError, JobStore
 from vidpipe_aws.provision import ensure_table
-from vidpipe_types.job import Job, JobError, JobOptions, JobStatus
+from vidpipe_types.job import (
+    DetectionState,
+    DetectionStatus,
+    Job,
+    JobError,
+    JobOptions,
+    JobStatus,
+)
 from vidpipe_types.modes import Mode
 from vidpipe_types.topology import JOBS_TABLE
 
@@ -399,3 +406,35 @@ def test_list_by_status_can_keep_only_stale_jobs(store: JobStore, clock: Clock) 
     stale = [job.job_id for job in store.list_by_status(S.PROCESSING, updated_before=cutoff)]
 
     assert stale == ["old", "older-still"]
+
+
+# The detection merge lease (segment-parallel detection) ----------------------------------
+
+
+def test_one_worker_claims_the_detection_merge_until_its_lease_expires(
+    store: JobStore, clock: Clock
+) -> None:
+    store.create_if_absent(new_job())
+
+    assert store.claim_detection_merge("j1", "det-a", 60)
+    assert not store.claim_detection_merge("j1", "det-b", 60)
+    assert store.claim_detection_merge("j1", "det-a", 60)  # its own lease again
+    clock.advance(61)
+    assert store.claim_detection_merge("j1", "det-b", 60)  # det-a died: taken over
+
+
+def test_only_the_merge_owner_completes_the_detection_and_frees_the_lease(
+    store: JobStore,
+) -> None:
+    store.create_if_absent(new_job())
+    store.claim_detection_merge("j1", "det-a", 60)
+    done = DetectionStatus(state=DetectionState.COMPLETED, frames_processed=3)
+
+    assert not store.complete_detection("j1", "det-b", done)
+    assert store.complete_detection("j1", "det-a", done)
+
+    job = store.get("j1")
+    assert job is not None and job.detection == done
+    assert job.detection_merge_owner is None
+    # A completed detection is not merged again, by anyone.
+    assert not store.claim_detection_merge("j1", "det-c", 60)

@@ -79,3 +79,34 @@ def test_a_readiness_check_that_raises_means_not_ready(
 
 def test_unknown_paths_are_404(server: HealthServer) -> None:
     assert get(server, "/metrics")[0] == 404
+
+
+def test_a_worker_adds_json_routes_of_its_own(box: StatusBox) -> None:
+    calls: list[int] = []
+
+    def models() -> dict[str, object]:
+        calls.append(1)
+        return {"models": [{"name": "pose", "loaded": True}]}
+
+    def broken() -> dict[str, object]:
+        raise RuntimeError("no models")
+
+    server = HealthServer(
+        box, host="127.0.0.1", port=0, routes={"/health/models": models, "/health/broken": broken}
+    )
+    server.start()
+    try:
+        assert get(server, "/health/models/") == (
+            200,
+            {"models": [{"name": "pose", "loaded": True}]},
+        )
+        assert get(server, "/health/broken") == (500, {"error": "route failed"})
+        assert get(server, "/health") == (200, {"status": "ok"})
+    finally:
+        server.stop()
+    assert calls == [1]
+
+
+def test_the_runners_own_routes_cannot_be_replaced(box: StatusBox) -> None:
+    with pytest.raises(ValueError, match="runner's own"):
+        HealthServer(box, host="127.0.0.1", port=0, routes={"/health/ready": dict})

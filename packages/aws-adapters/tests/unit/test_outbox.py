@@ -388,3 +388,19 @@ def test_detection_completed_is_written_with_the_detection_status(store: JobStor
     assert document["result"]["outputs"] == {"detections": "s3://o/d"}
     after = store.get("j1")
     assert after is not None and len(after.outbox) == 1
+
+
+def test_detection_failed_is_written_with_the_failed_detection_status(store: JobStore) -> None:
+    from vidpipe_types import DetectionState, DetectionStatus
+
+    created(store)
+    failed = DetectionStatus(state=DetectionState.FAILED, reason="the video cannot be decoded")
+    job = store.update_fields("j1", detection=failed)
+    store.update_fields("j1", detection=failed)  # the same state again owes nothing more
+
+    (entry,) = job.pending_entries()
+    document = json.loads(entry.body)
+    assert document["type"] == "detection.failed"
+    assert document["error"] == {"stage": "detection", "reason": "the video cannot be decoded"}
+    after = store.get("j1")
+    assert after is not None and len(after.outbox) == 1

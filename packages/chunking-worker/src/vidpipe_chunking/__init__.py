@@ -5,7 +5,7 @@ splits it into keyframe-aligned segments that the video-worker picks up. Its imp
 (`vidpipe-import-worker`) fetches the HTTP API's URL jobs into `input/` first.
 """
 
-from vidpipe_chunking.handler import STAGE, ChunkingHandler, detection_request, human_size
+from vidpipe_chunking.handler import STAGE, ChunkingHandler, human_size
 from vidpipe_chunking.import_settings import ImportSettings
 from vidpipe_chunking.importer import ImportHandler
 from vidpipe_chunking.settings import ChunkingSettings
@@ -19,6 +19,5 @@ __all__ = [
     "ImportHandler",
     "ImportSettings",
     "Splitter",
-    "detection_request",
     "human_size",
 ]

@@ -38,7 +38,6 @@ from vidpipe_chunking.source import describe_source
 from vidpipe_chunking.splitter import FfmpegSplitter
 from vidpipe_ffmpeg import InvalidMediaError
 from vidpipe_types import (
-    DetectionRequest,
     InvalidJobIdError,
     InvalidJobOptionsError,
     Job,
@@ -47,6 +46,7 @@ from vidpipe_types import (
     OutboxKind,
     build_segment_key,
     derive_job_id,
+    detection_request_for,
     is_input_key,
     job_id_from_metadata,
     parse_s3_event_body,
@@ -347,13 +347,19 @@ class ChunkingHandler:
         logger.info("chunking done: %d segments uploaded, job processing", total)
         fault_point("chunking.total_recorded")
         # Delivers the job's outbox now (the webhook, the detection request).
-        self._notifier.notify(job.job_id, "processing", result={"total_segments": total})
+        self._notifier.notify(
+            job.job_id,
+            "processing",
+            result={"total_segments": total},
+            metadata=job.user_metadata,
+        )
         self._trigger.evaluate(job.job_id, "chunking")
 
     def _detection_request(self, job: Job) -> list[OutboxEntry]:
         if not job.options.detect or self._detection_queue is None:
             return []
-        request = detection_request(job)
+        # The job's own detection options (interval, faces, poses, tracker), on the upload.
+        request = detection_request_for(job)
         return [request_entry(OutboxKind.DETECTION, request.model_dump_json(), self._clock())]
 
     def _set_stage(self, job_id: str, stage: str, *, before: str, **fields: Any) -> None:
@@ -362,26 +368,6 @@ class ChunkingHandler:
         if self._jobs.update_active(job_id, stage=stage, **fields) is None:
             current = self._jobs.get(job_id)
             raise JobStoppedError(job_id, None if current is None else current.status, before)
-
-
-def detection_request(job: Job) -> DetectionRequest:
-    """The detection the job asked for: its own interval and detectors (the HTTP API's
-    `options.detection`), else the request's defaults."""
-    options = job.options.detection
-    if options is None:
-        return DetectionRequest(job_id=job.job_id, source_key=job.source_key)
-    interval = (
-        {}
-        if options.frame_interval_seconds is None
-        else {"frame_interval_seconds": options.frame_interval_seconds}
-    )
-    return DetectionRequest(
-        job_id=job.job_id,
-        source_key=job.source_key,
-        detect_faces=options.faces,
-        detect_poses=options.poses,
-        **interval,
-    )
 
 
 def human_size(size: int) -> str:

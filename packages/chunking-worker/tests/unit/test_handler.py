@@ -395,6 +395,19 @@ def test_detect_sends_one_detection_request(world: World, upload_file: Path) -> 
     assert (request.job_id, request.source_key) == ("job-d", KEY)
 
 
+def test_the_detection_request_takes_the_jobs_options(world: World, upload_file: Path) -> None:
+    metadata = {"job-id": "job-o", "detect": "true", "detect-interval": "0.5"}
+    metadata |= {"detect-poses": "false", "detect-tracker": "deepsort"}
+
+    world.handler(world.upload(KEY, upload_file, metadata))
+
+    (body,) = world.detection_queue.bodies()
+    request = DetectionRequest.model_validate_json(body)
+    assert (request.frame_interval_seconds, request.interval_from_job) == (0.5, True)
+    assert (request.detect_faces, request.detect_poses) == (True, False)
+    assert request.tracker == "deepsort"
+
+
 def test_detect_without_a_detection_queue_still_chunks(tmp_path: Path, upload_file: Path) -> None:
     world = make_world(tmp_path, with_detection_queue=False)
 

@@ -45,11 +45,14 @@ def run_demo(
     prefix: str = "vidpipe",
     video_worker: WorkerSpec = VIDEO_WORKER,
     options: JobOptions | None = None,
+    detection: WorkerSpec | None = None,
+    detection_workers: int = 1,
 ) -> int:
     """Start the local stack, run one job, download its outputs, print a summary, stop.
 
     `video_worker` is the video-worker to run (`sam2_video_worker(...)` for `mode=sam2`);
-    `options` the job's options beyond `mode` (prompts, analysis).
+    `options` the job's options beyond `mode` (prompts, analysis, detect); `detection` the
+    detection-worker to run for a job that asks for detection.
 
     Returns the exit status: 0 when the job completed, 1 when it failed. Timeouts and dead
     workers raise (a VidpipeCliError); the stack is stopped in every case, Ctrl-C included.
@@ -59,9 +62,12 @@ def run_demo(
     job_id = new_job_id()
     job_dir = out_dir / job_id
     log_dir = job_dir / "logs"
+    workers = [(CHUNKING_WORKER, 1), (video_worker, video_workers), (MEDIA_WORKER, 1)]
+    if detection is not None:
+        workers.append((detection, detection_workers))
     stack = LocalStack(
         prefix=prefix,
-        workers=[(CHUNKING_WORKER, 1), (video_worker, video_workers), (MEDIA_WORKER, 1)],
+        workers=workers,
         log_sink=file_sinks(log_dir),
         worker_env={} if segment_seconds is None else {"SEGMENT_SECONDS": str(segment_seconds)},
     )

@@ -40,7 +40,14 @@ WAITING_TEXT = "uploaded: waiting for the chunking-worker"
 
 
 def describe_stage(job: Job | None) -> str:
-    return WAITING_TEXT if job is None else _STAGE_TEXT[job.status]
+    if job is None:
+        return WAITING_TEXT
+    text = _STAGE_TEXT[job.status]
+    if job.status.is_final and not job.finished:
+        # The video path is done; say which optional stage the job still waits for.
+        waiting = [r for r in job.stage_reports() if not r.state.ended]
+        text += "; waiting for " + ", ".join(f"{r.name.value} ({r.state.value})" for r in waiting)
+    return text
 
 
 def segments_text(job: Job | None) -> str:
@@ -58,8 +65,9 @@ def wait_for_job(
     on_update: Callable[[Job | None], None] | None = None,
     check: Callable[[], None] | None = None,
 ) -> Job:
-    """Poll the job record until the job is completed (with its outputs at their keys) or
-    failed, and return it.
+    """Poll the job record until every stage the job asked for has ended (`Job.finished`:
+    the video path completed, with its outputs at their keys, or failed, and detection/analysis
+    completed, failed or skipped) and return it.
 
     `check` runs on every poll (the local stack raises there when a worker died). Raises
     JobTimeoutError, naming the stage the job was stuck in, after `timeout` seconds.
@@ -69,7 +77,7 @@ def wait_for_job(
         job = target.jobs.get(job_id)
         if on_update is not None:
             on_update(job)
-        if job is not None and job.settled:
+        if job is not None and job.status.is_final and job.finished:
             return job
         if check is not None:
             check()
@@ -88,6 +96,12 @@ def _timeout_message(job_id: str, job: Job | None, timeout: float) -> str:
     segments = segments_text(job)
     if segments:
         where += f" with {segments} done"
+    waiting = [r.name.value for r in job.stage_reports() if not r.state.ended]
+    if job.status.is_final and waiting:
+        where = (
+            f"the video is {job.status.value} but {', '.join(waiting)} has not ended "
+            "(is a detection-worker running on this stack? `vidpipe up --detect`)"
+        )
     return f"job {job_id} did not finish within {timeout:.0f} s: {where}"
 
 

@@ -122,6 +122,8 @@ VIDEO_WORKER = _spec("vidpipe_video", Worker.VIDEO)
 MEDIA_WORKER = _spec("vidpipe_media", Worker.REASSEMBLY)
 #: The HTTP API's URL imports (the chunking-worker's package, its own entrypoint and queue).
 IMPORT_WORKER = _spec("vidpipe_chunking.import_worker", Worker.IMPORT)
+#: Run from the detection-worker's own environment (`vidpipe_cli.detection_local`).
+DETECTION_WORKER = _spec("vidpipe_detection", Worker.DETECTION)
 #: The workers of the segment pipeline, in the order a job meets them.
 PIPELINE_WORKERS: tuple[WorkerSpec, ...] = (CHUNKING_WORKER, VIDEO_WORKER, MEDIA_WORKER)
 

@@ -25,6 +25,7 @@ from vidpipe_aws import AwsAdapterError, AwsTarget, provision
 from vidpipe_cli.api_keys import api_keys
 from vidpipe_cli.demo import DEMO_SEGMENT_SECONDS, run_demo
 from vidpipe_cli.detect import detect
+from vidpipe_cli.detection_local import detection_worker, find_detection_python
 from vidpipe_cli.dlq import dlq_reports, redrive
 from vidpipe_cli.errors import (
     JobNotFoundError,
@@ -41,11 +42,12 @@ from vidpipe_cli.sam2_local import find_sam2_python, sam2_video_worker
 from vidpipe_cli.serve import run_up
 from vidpipe_cli.settings import CliSettings
 from vidpipe_cli.submit import is_url, job_options, submit_file, submit_url
-from vidpipe_cli.summary import job_table
+from vidpipe_cli.summary import job_table, stage_text
 from vidpipe_cli.sweep import run_sweep
 from vidpipe_cli.target import Target
 from vidpipe_ffmpeg import FfmpegError
-from vidpipe_types import Analysis, JobStatus, Mode, Worker
+from vidpipe_types import Analysis, JobStatus, Mode, Tracker, Worker
+from vidpipe_types.job import MAX_DETECTION_INTERVAL_SECONDS, MIN_DETECTION_INTERVAL_SECONDS
 
 if TYPE_CHECKING:
     from vidpipe_types import Job
@@ -82,6 +84,39 @@ def _prompt_options(command: F) -> F:
         ),
     ]
     for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _detection_worker(settings: CliSettings, detect: bool) -> WorkerSpec | None:
+    """The local stack's detection-worker, from the detection environment
+    (VIDPIPE_DETECTION_PYTHON, else the repository's `.venvs/detection-worker`), or None."""
+    if not detect:
+        return None
+    return detection_worker(find_detection_python(settings.detection_python, Path.cwd()))
+
+
+def _detect_options(command: F) -> F:
+    """`--detect-interval`, `--tracker`: a job's own detection settings."""
+    for option in reversed(
+        [
+            click.option(
+                "--detect-interval",
+                type=click.FloatRange(
+                    MIN_DETECTION_INTERVAL_SECONDS, MAX_DETECTION_INTERVAL_SECONDS
+                ),
+                default=None,
+                help="Seconds between frames detection samples. Default: the detection-worker's "
+                "FRAME_INTERVAL_SECONDS (2).",
+            ),
+            click.option(
+                "--tracker",
+                type=click.Choice([t.value for t in Tracker]),
+                default=None,
+                help="How identities are kept across frames. Default: the worker's TRACKER.",
+            ),
+        ]
+    ):
         command = option(command)
     return command
 
@@ -209,8 +244,16 @@ def _ctx(ctx: click.Context) -> CliContext:
     help="Outputs go to OUT/<job id>/.",
 )
 @click.option("--analyze", type=click.Choice([a.value for a in Analysis]), default=None)
+@click.option(
+    "--detect",
+    is_flag=True,
+    help="Also detect faces and poses in the uploaded video, with a detection-worker run from "
+    "the detection environment (VIDPIPE_DETECTION_PYTHON, default .venvs/detection-worker).",
+)
+@_detect_options
 @_prompt_options
 @click.option("--workers-video", type=click.IntRange(1, 8), default=1, show_default=True)
+@click.option("--workers-detection", type=click.IntRange(1, 8), default=1, show_default=True)
 @click.option("--timeout", type=click.FloatRange(min=1), default=300.0, show_default=True)
 @click.option(
     "--segment-seconds",
@@ -226,10 +269,14 @@ def demo(
     mode: str,
     out_dir: Path,
     analyze: str | None,
+    detect: bool,
+    detect_interval: float | None,
+    tracker: str | None,
     prompt_box: str | None,
     prompt_point: str | None,
     prompt_text: str | None,
     workers_video: int,
+    workers_detection: int,
     timeout: float,
     segment_seconds: float,
 ) -> None:
@@ -240,6 +287,9 @@ def demo(
     chosen = Mode(mode)
     options = job_options(
         chosen,
+        detect=detect,
+        detect_interval=detect_interval,
+        tracker=tracker,
         analyze=analyze,
         prompt_box=prompt_box,
         prompt_point=prompt_point,
@@ -257,6 +307,8 @@ def demo(
         prefix=settings.stack_prefix,
         video_worker=_video_worker(settings, chosen is Mode.SAM2),
         options=options,
+        detection=_detection_worker(settings, detect),
+        detection_workers=workers_detection,
     )
     ctx.exit(code)
 
@@ -294,6 +346,14 @@ def demo(
     ".venvs/sam2-model/bin/python of the repository) so that it serves --mode sam2; without "
     "SAM2_CHECKPOINT it loads random weights at 256 px.",
 )
+@click.option(
+    "--detect",
+    is_flag=True,
+    help="Also run the detection-worker (from VIDPIPE_DETECTION_PYTHON, default "
+    ".venvs/detection-worker/bin/python of the repository) so that `submit --detect` jobs are "
+    "detected.",
+)
+@click.option("--workers-detection", type=click.IntRange(1, 8), default=1, show_default=True)
 @click.pass_context
 def up(
     ctx: click.Context,
@@ -304,6 +364,8 @@ def up(
     up_endpoint_url: str | None,
     endpoint_services: str,
     sam2: bool,
+    detect: bool,
+    workers_detection: int,
 ) -> None:
     """Run a local stack (moto + workers) until Ctrl-C; worker logs on the terminal."""
     settings = _ctx(ctx).settings()
@@ -324,6 +386,8 @@ def up(
         prefix=settings.stack_prefix,
         video_worker=video_worker,
         target=aws,
+        detection=_detection_worker(settings, detect),
+        detection_workers=workers_detection,
     )
     ctx.exit(code)
 
@@ -364,7 +428,13 @@ def provision_command(ctx: click.Context, env_file: Path | None) -> None:
 @cli.command()
 @click.argument("source")
 @click.option("--mode", type=_MODES, default=Mode.PASSTHROUGH.value, show_default=True)
-@click.option("--detect", is_flag=True, help="Also run detection on the final video.")
+@click.option(
+    "--detect",
+    is_flag=True,
+    help="Also detect faces and poses (detections.json) in the uploaded video, beside the "
+    "video path; --wait then waits for detection too.",
+)
+@_detect_options
 @click.option("--analyze", type=click.Choice([a.value for a in Analysis]), default=None)
 @_prompt_options
 @click.option("--job-id", default=None, help="Job id to use (default: a new random one).")
@@ -377,6 +447,8 @@ def submit(
     source: str,
     mode: str,
     detect: bool,
+    detect_interval: float | None,
+    tracker: str | None,
     analyze: str | None,
     prompt_box: str | None,
     prompt_point: str | None,
@@ -391,6 +463,8 @@ def submit(
     options = job_options(
         Mode(mode),
         detect=detect,
+        detect_interval=detect_interval,
+        tracker=tracker,
         analyze=analyze,
         prompt_box=prompt_box,
         prompt_point=prompt_point,
@@ -410,8 +484,12 @@ def submit(
 
 
 def _report_final(job: Job) -> int:
+    """Exit 0 when the video completed: an optional stage that failed is reported, and the
+    job's video result stands."""
     if job.status is JobStatus.COMPLETED:
         err_console().print(f"job {job.job_id} completed: " + ", ".join(sorted(job.outputs)))
+        for report in job.stage_reports()[1:]:
+            err_console().print(f"  {report.name.value}: {escape(stage_text(job, report))}")
         return 0
     reason = f"{job.error.stage}: {job.error.reason}" if job.error else "no reason recorded"
     err_console().print(f"[red]job {job.job_id} failed in {escape(reason)}[/]")

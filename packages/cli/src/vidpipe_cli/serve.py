@@ -68,22 +68,28 @@ def run_up(
     run_for: float | None = None,
     video_worker: WorkerSpec = VIDEO_WORKER,
     target: AwsTarget | None = None,
+    detection: WorkerSpec | None = None,
+    detection_workers: int = 1,
 ) -> int:
     """Run until Ctrl-C (or `run_for` seconds); exit 1 if a worker dies on its own.
     `video_worker` is the video-worker to run (`sam2_video_worker(...)` serves `mode=sam2`);
-    `target` an external endpoint to run against (default: an embedded moto server)."""
+    `target` an external endpoint to run against (default: an embedded moto server);
+    `detection` the detection-worker, when the stack serves `--detect` jobs."""
+    workers = [
+        (IMPORT_WORKER, 1),
+        (CHUNKING_WORKER, 1),
+        # With sam2, the plain video-worker still serves the CPU modes on their own queue.
+        *([(VIDEO_WORKER, video_workers)] if video_worker != VIDEO_WORKER else []),
+        (video_worker, video_workers),
+        (MEDIA_WORKER, 1),
+    ]
+    if detection is not None:
+        workers.append((detection, detection_workers))
     stack = LocalStack(
         prefix=prefix,
         host=host,
         port=port,
-        workers=[
-            (IMPORT_WORKER, 1),
-            (CHUNKING_WORKER, 1),
-            # With sam2, the plain video-worker still serves the CPU modes on their own queue.
-            *([(VIDEO_WORKER, video_workers)] if video_worker != VIDEO_WORKER else []),
-            (video_worker, video_workers),
-            (MEDIA_WORKER, 1),
-        ],
+        workers=workers,
         log_sink=terminal_sinks(),
         target=target,
     )

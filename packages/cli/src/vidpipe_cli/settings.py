@@ -26,3 +26,6 @@ class CliSettings(BaseSettings):
     # The interpreter of the environment with torch and the SAM2 plugin, for the local stack's
     # `sam2` video-worker; unset: `.venvs/sam2-model/bin/python` of the repository.
     sam2_python: Path | None = Field(default=None, validation_alias="VIDPIPE_SAM2_PYTHON")
+    # The interpreter of the detection-worker's environment, for `up --detect`/`demo --detect`;
+    # unset: `.venvs/detection-worker/bin/python` of the repository.
+    detection_python: Path | None = Field(default=None, validation_alias="VIDPIPE_DETECTION_PYTHON")

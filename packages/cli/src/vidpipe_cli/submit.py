@@ -47,6 +47,8 @@ def job_options(
     mode: Mode,
     *,
     detect: bool = False,
+    detect_interval: float | None = None,
+    tracker: str | None = None,
     analyze: str | None = None,
     prompt_box: str | None = None,
     prompt_point: str | None = None,
@@ -64,6 +66,15 @@ def job_options(
         names = ", ".join(f"--{name}" for name in given)
         raise UsageError(f"{names} only apply to --mode {Mode.SAM2.value}")
     metadata = {"mode": mode.value, "detect": "true" if detect else "false", **given}
+    detection = {"detect-interval": detect_interval, "detect-tracker": tracker}
+    chosen = {
+        name: f"{value:g}" if isinstance(value, float) else value
+        for name, value in detection.items()
+        if value is not None
+    }
+    if chosen and not detect:
+        raise UsageError("--detect-interval and --tracker apply to --detect jobs only")
+    metadata.update(chosen)
     if analyze is not None:
         metadata["analyze"] = analyze
     try:

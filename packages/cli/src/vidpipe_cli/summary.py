@@ -10,10 +10,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from vidpipe_ffmpeg import FfmpegError, probe
-from vidpipe_types import JobStatus
+from vidpipe_types import JobStatus, StageName, StageState
 
 if TYPE_CHECKING:
-    from vidpipe_types import Job
+    from vidpipe_types import Job, StageReport
 
 _STAGE_ORDER = (
     JobStatus.CREATED,
@@ -71,6 +71,9 @@ def job_table(job: Job) -> Table:
     table.add_row("segments", f"{job.completed_segments}/{total}")
     table.add_row("source", escape(f"s3://{job.source_bucket}/{job.source_key}"))
     options = f"mode={job.options.mode.value} detect={str(job.options.detect).lower()}"
+    detection = job.options.detection
+    if job.options.detect and detection is not None:
+        options += "".join(f" {k}={v}" for k, v in sorted(detection.to_metadata().items()))
     if job.options.analyze is not None:
         options += f" analyze={job.options.analyze.value}"
     table.add_row("options", escape(options + _prompts(job)))
@@ -80,8 +83,13 @@ def job_table(job: Job) -> Table:
         table.add_row(f"  {stage}", f"{seconds:.2f} s")
     if job.error is not None:
         table.add_row("error", f"[red]{escape(job.error.stage)}: {escape(job.error.reason)}[/]")
+    for report in job.stage_reports():
+        table.add_row(f"stage {report.name.value}", escape(stage_text(job, report)))
     if job.analysis is not None:
         table.add_row("analysis", escape(analysis_text(job)))
+    if job.detection is not None:
+        for name, location in sorted(job.detection.outputs.items()):
+            table.add_row(f"output {escape(name)}", escape(location))
     for name, location in sorted(job.outputs.items()):
         table.add_row(f"output {escape(name)}", escape(location))
     return table
@@ -117,6 +125,22 @@ def demo_summary(
     table.add_row("job time", _seconds(job_seconds(job)))
     table.add_row("wall time", f"{wall_seconds:.2f} s (stack start to outputs downloaded)")
     return table
+
+
+def stage_text(job: Job, report: StageReport) -> str:
+    """One requested stage in a line: `running 40% (2/4 parts)`, `failed: reason`."""
+    text = report.state.value
+    if report.state is StageState.RUNNING:
+        text += f" {report.progress_percent:.0f}%"
+    detection = job.detection
+    if report.name is StageName.DETECTION and detection is not None:
+        if detection.parts_total:
+            text += f" ({detection.parts_done}/{detection.parts_total} parts)"
+        if detection.frames_total:
+            text += f", {detection.frames_processed} frames"
+    if report.reason:
+        text += f": {report.reason}"
+    return text
 
 
 def analysis_text(job: Job) -> str:

@@ -12,7 +12,7 @@ torchvision; the modules here call it themselves.
 
 from vidpipe_detection.boxes import Box, iou
 from vidpipe_detection.build import build_detector
-from vidpipe_detection.detector import Detector, RunOptions, StageTimes
+from vidpipe_detection.detector import Detector, ModelStatus, RunOptions, StageTimes
 from vidpipe_detection.errors import (
     BackendConfigurationError,
     DetectionWorkerError,
@@ -27,17 +27,37 @@ from vidpipe_detection.faces import (
     YoloFaceBackend,
     builtin_backends,
 )
-from vidpipe_detection.frames import Frame, VideoInfo, inspect_video, iter_frames
+from vidpipe_detection.frames import Frame, VideoInfo, inspect_video, iter_frames, plan_parts
 from vidpipe_detection.handler import STAGE, DetectionHandler
 from vidpipe_detection.local import default_output, detect_file, summary_line
 from vidpipe_detection.poses import Pose, PoseEstimator
 from vidpipe_detection.preview import PreviewWriter, draw
 from vidpipe_detection.settings import DetectionSettings
-from vidpipe_detection.tracking import DeepSortTracker, Tracker
+from vidpipe_detection.tracking import (
+    TRACKERS,
+    AppearanceEmbedder,
+    ByteTrackTracker,
+    DeepSortTracker,
+    ReidTracker,
+    Tracker,
+    make_tracker,
+)
+from vidpipe_detection.tracklets import PartResult, Tracklet, TrackletRecorder, stitch
 from vidpipe_torch_compat import ensure_torchvision
 
 __all__ = [
     "STAGE",
+    "TRACKERS",
+    "AppearanceEmbedder",
+    "ByteTrackTracker",
+    "ModelStatus",
+    "PartResult",
+    "ReidTracker",
+    "Tracklet",
+    "TrackletRecorder",
+    "make_tracker",
+    "plan_parts",
+    "stitch",
     "BackendConfigurationError",
     "Box",
     "DeepSortTracker",

@@ -43,7 +43,6 @@ def build_detector(
     return Detector(
         face_backend,
         PoseEstimator(settings.pose_confidence_threshold),
-        tracking_max_age=settings.tracking_max_age,
         torch_threads=settings.torch_threads,
         limits=settings.ffmpeg_limits(),
     )

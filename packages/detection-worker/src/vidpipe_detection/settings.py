@@ -9,7 +9,7 @@ these (which also reads every blank optional setting, `YOLO_MODEL_PATH=` say, as
 from __future__ import annotations
 
 import os
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -18,6 +18,8 @@ from vidpipe_ffmpeg import ResourceLimits
 
 #: The face backend used when FACE_BACKEND is unset: YOLO when weights are configured.
 DEFAULT_FACE_BACKEND = "mediapipe"
+#: TRACKING_REID=auto re-identifies by appearance from this sampling interval up.
+REID_MIN_INTERVAL_SECONDS = 0.5
 
 
 class DetectionSettings(WorkerSettings):
@@ -28,8 +30,29 @@ class DetectionSettings(WorkerSettings):
     pose_confidence_threshold: float = Field(
         default=0.5, ge=0, le=1, validation_alias="POSE_CONFIDENCE_THRESHOLD"
     )
-    # Counted in sampled frames: at FRAME_INTERVAL_SECONDS=2 a track survives 3 x 2 = 6 s unseen.
-    tracking_max_age: int = Field(default=3, ge=1, validation_alias="TRACKING_MAX_AGE")
+    # ByteTrack by default: it keeps ids as well as DeepSORT at every frame and 0.5 s, at
+    # 0.2 ms an update against ~80 ms (bench/bench_tracking.py); sparse sampling is handled by
+    # the re-identification, not by DeepSORT's embedder.
+    tracker: Literal["bytetrack", "deepsort"] = Field(
+        default="bytetrack", validation_alias="TRACKER"
+    )
+    # How long an identity survives unseen, in seconds of video whatever the sampling interval
+    # (the old TRACKING_MAX_AGE counted samples, so its meaning changed with the interval).
+    tracking_max_age_seconds: float = Field(
+        default=6.0, gt=0, validation_alias="TRACKING_MAX_AGE_SECONDS"
+    )
+    # Re-identification by appearance: `auto` turns it on when samples are at least
+    # REID_MIN_INTERVAL_SECONDS apart, where subjects move too far between samples for motion.
+    tracking_reid: Literal["auto", "on", "off"] = Field(
+        default="auto", validation_alias="TRACKING_REID"
+    )
+    # Segment-parallel detection: a video longer than this is split into parts of about this
+    # length, each detected by whichever detection-worker takes it (0: never split).
+    detection_part_seconds: float = Field(
+        default=30.0, ge=0, validation_alias="DETECTION_PART_SECONDS"
+    )
+    # How long the worker merging the parts holds the merge before another may take it over.
+    merge_lease_seconds: float = Field(default=600.0, gt=0, validation_alias="MERGE_LEASE_SECONDS")
     frame_interval_seconds: float = Field(
         default=2.0, ge=0, validation_alias="FRAME_INTERVAL_SECONDS"
     )
@@ -46,6 +69,11 @@ class DetectionSettings(WorkerSettings):
     ffmpeg_timeout_seconds: float = Field(
         default=1800.0, gt=0, validation_alias="FFMPEG_TIMEOUT_SECONDS"
     )
+
+    @field_validator("tracker", "tracking_reid", mode="before")
+    @classmethod
+    def _lower_choice(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("face_backend")
     @classmethod
@@ -88,17 +116,18 @@ class DetectionSettings(WorkerSettings):
             return self.face_backend
         return "yolo" if self.yolo_model_path is not None else DEFAULT_FACE_BACKEND
 
-    def interval_for(self, requested: float) -> float:
-        """The sampling interval for a job: FRAME_INTERVAL_SECONDS when the operator set it
-        (it bounds the cost of every job), else the request's own interval."""
-        if "frame_interval_seconds" in self.model_fields_set:
+    def interval_for(self, requested: float, *, from_job: bool = False) -> float:
+        """The sampling interval for a job: the job's own when it set one (`from_job`), else
+        FRAME_INTERVAL_SECONDS when the operator set it, else the request's default."""
+        if not from_job and "frame_interval_seconds" in self.model_fields_set:
             return self.frame_interval_seconds
         return requested
 
-    def tracking_max_age_seconds(self, interval_seconds: float, fps: float) -> float:
-        """How long a track survives unseen, in seconds, at this sampling interval."""
-        step = interval_seconds if interval_seconds > 0 else 1 / max(fps, 1e-6)
-        return self.tracking_max_age * step
+    def reid_for(self, interval_seconds: float) -> bool:
+        """Whether tracks are re-identified by appearance at this sampling interval."""
+        if self.tracking_reid == "auto":
+            return interval_seconds >= REID_MIN_INTERVAL_SECONDS
+        return self.tracking_reid == "on"
 
     def ffmpeg_limits(self) -> ResourceLimits:
         return ResourceLimits(

@@ -10,7 +10,7 @@ import pytest
 from vidpipe_aws import ReceivedMessage, RetryLater, Unparseable
 from vidpipe_aws.fakes import InMemoryJobStore, InMemoryObjectStorage
 from vidpipe_detection import DetectionHandler, DetectionSettings, build_detector
-from vidpipe_types import DetectionRequest, Job, JobOptions
+from vidpipe_types import DetectionRequest, DetectionState, Job, JobOptions
 
 
 def _message(body: str) -> ReceivedMessage:
@@ -67,12 +67,18 @@ def test_a_request_for_a_vanished_job_is_dropped(
     assert "job no longer exists; detection dropped" in caplog.messages
 
 
-def test_a_failed_job_is_not_detected(handler: DetectionHandler, jobs: InMemoryJobStore) -> None:
+def test_a_failed_job_is_not_detected_and_its_detection_stage_ends(
+    handler: DetectionHandler, jobs: InMemoryJobStore, storage: InMemoryObjectStorage
+) -> None:
     _job(jobs, "j1")
     jobs.fail("j1", "chunking", "not a video")
     handler.handle(DetectionRequest(job_id="j1", source_key="input/a.mp4"))
     job = jobs.get("j1")
-    assert job is not None and job.detection is None
+    assert job is not None and job.detection is not None
+    assert job.detection.state is DetectionState.FAILED
+    assert job.detection.reason == "the job was failed before detection ran"
+    assert job.finished  # nobody waits for a detection that will not run
+    assert list(storage.list_keys("out", "")) == []
 
 
 def test_models_still_loading_means_retry_later(
@@ -139,4 +145,17 @@ def test_a_cancelled_job_is_not_detected(handler: DetectionHandler, jobs: InMemo
     handler.handle(DetectionRequest(job_id="j4", source_key="input/a.mp4"))
 
     job = jobs.get("j4")
-    assert job is not None and job.detection is None
+    # The stage ends too (failed, with the reason), so that nobody waits for it.
+    assert job is not None and job.detection is not None
+    assert job.detection.state.value == "failed"
+    assert job.detection.reason == "the job was cancelled before detection ran"
+
+
+def test_health_models_lists_each_model_and_whether_it_is_loaded() -> None:
+    from vidpipe_detection.__main__ import models_body
+
+    body = models_body(build_detector(DetectionSettings()))  # not loaded: cheap
+    assert [m["name"] for m in body["models"]] == ["face", "pose", "embedder"]
+    face = body["models"][0]
+    assert face["backend"] == "mediapipe" and "mediapipe wheel" in face["weights"]
+    assert all(m["loaded"] is False and m["load_ms"] is None for m in body["models"])

@@ -1,29 +1,28 @@
-from pathlib import Path
-
 import pytest
 from pydantic import ValidationError
 
 from vidpipe_detection import DetectionSettings
+from vidpipe_detection.tracking import updates_for
 
 
 def test_defaults() -> None:
     settings = DetectionSettings()
     assert settings.face_backend_name == "mediapipe"
     assert settings.frame_interval_seconds == 2.0
-    assert settings.tracking_max_age == 3
+    assert (settings.tracker, settings.tracking_max_age_seconds) == ("bytetrack", 6.0)
     assert (settings.face_confidence_threshold, settings.pose_confidence_threshold) == (0.5, 0.5)
 
 
 def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FACE_CONFIDENCE_THRESHOLD", "0.7")
     monkeypatch.setenv("POSE_CONFIDENCE_THRESHOLD", "0.3")
-    monkeypatch.setenv("TRACKING_MAX_AGE", "5")
+    monkeypatch.setenv("TRACKING_MAX_AGE_SECONDS", "5")
     monkeypatch.setenv("FRAME_INTERVAL_SECONDS", "0")
     monkeypatch.setenv("FACE_BACKEND", " MediaPipe ")
     settings = DetectionSettings()
     assert settings.face_confidence_threshold == 0.7
     assert settings.pose_confidence_threshold == 0.3
-    assert settings.tracking_max_age == 5
+    assert settings.tracking_max_age_seconds == 5
     assert settings.frame_interval_seconds == 0
     assert settings.face_backend_name == "mediapipe"
 
@@ -59,7 +58,9 @@ def test_blank_variables_mean_unset(monkeypatch: pytest.MonkeyPatch) -> None:
     [
         ("FACE_CONFIDENCE_THRESHOLD", "1.5"),
         ("POSE_CONFIDENCE_THRESHOLD", "-0.1"),
-        ("TRACKING_MAX_AGE", "0"),
+        ("TRACKING_MAX_AGE_SECONDS", "0"),
+        ("TRACKER", "sort"),
+        ("TRACKING_REID", "maybe"),
         ("FRAME_INTERVAL_SECONDS", "-1"),
     ],
 )
@@ -77,8 +78,23 @@ def test_an_operator_interval_overrides_the_request(monkeypatch: pytest.MonkeyPa
     assert DetectionSettings().interval_for(0.5) == 0
 
 
-def test_tracking_max_age_in_seconds() -> None:
-    settings = DetectionSettings(TRACKING_MAX_AGE=3, YOLO_MODEL_PATH=Path("x.pt"))
-    assert settings.tracking_max_age_seconds(2.0, fps=25) == 6.0
-    # Every frame sampled: the frame duration is the step.
-    assert settings.tracking_max_age_seconds(0, fps=25) == pytest.approx(0.12)
+def test_the_jobs_own_interval_wins_over_the_operators(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FRAME_INTERVAL_SECONDS", "0")
+    assert DetectionSettings().interval_for(0.5, from_job=True) == 0.5
+
+
+def test_tracker_and_reidentification_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACKER", "DeepSORT")
+    settings = DetectionSettings()
+    assert settings.tracker == "deepsort"
+    # auto: appearance from half a second between samples up, motion alone below.
+    assert settings.reid_for(2.0) and settings.reid_for(0.5)
+    assert not settings.reid_for(0.1) and not settings.reid_for(0)
+    monkeypatch.setenv("TRACKING_REID", "off")
+    assert not DetectionSettings().reid_for(2.0)
+
+
+def test_tracker_ages_are_seconds_at_any_interval() -> None:
+    assert updates_for(6.0, 2.0) == 3
+    assert updates_for(6.0, 0.04) == 150
+    assert updates_for(1.0, 2.0) == 1

@@ -65,6 +65,7 @@ from vidpipe_types.ids import (
     validate_job_id,
 )
 from vidpipe_types.job import (
+    DETECTION_METADATA_KEYS,
     DetectionOptions,
     DetectionState,
     DetectionStatus,
@@ -72,6 +73,10 @@ from vidpipe_types.job import (
     JobError,
     JobOptions,
     JobStatus,
+    StageName,
+    StageReport,
+    StageState,
+    Tracker,
     progress_for,
 )
 from vidpipe_types.keys import (
@@ -81,6 +86,7 @@ from vidpipe_types.keys import (
     MAX_KEY_BYTES,
     SEGMENTS_PREFIX,
     JobArtifact,
+    build_detection_part_key,
     build_frame_key,
     build_frame_scores_key,
     build_job_output_key,
@@ -104,6 +110,8 @@ from vidpipe_types.media import SourceMedia
 from vidpipe_types.modes import Mode, mode_choices, parse_mode
 from vidpipe_types.outbox import OUTBOX_PENDING, OutboxEntry, OutboxKind, new_entry_id
 from vidpipe_types.payloads import (
+    DEFAULT_DETECTION_INTERVAL_SECONDS,
+    MAX_DETECTION_PARTS,
     MAX_SEGMENTS,
     ChunkingPayload,
     DetectionRequest,
@@ -112,6 +120,7 @@ from vidpipe_types.payloads import (
     ReassemblyReason,
     SegmentCompletion,
     VideoWorkerPayload,
+    detection_request_for,
 )
 from vidpipe_types.tenants import TenantId, is_valid_tenant_id, validate_tenant_id
 from vidpipe_types.timestamps import UtcDatetime, format_utc, utc_now
@@ -158,6 +167,8 @@ from vidpipe_types.webhooks import WebhookEvent, webhook_document, webhook_event
 __all__ = [
     "API_KEYS_TABLE",
     "API_KEY_PREFIX",
+    "DEFAULT_DETECTION_INTERVAL_SECONDS",
+    "DETECTION_METADATA_KEYS",
     "INPUT_PREFIX",
     "JOBS_BY_OUTBOX_INDEX",
     "JOBS_BY_TENANT_INDEX",
@@ -166,6 +177,7 @@ __all__ = [
     "JOBS_TABLE",
     "JOB_ID_METADATA_KEY",
     "JOB_ID_PATTERN",
+    "MAX_DETECTION_PARTS",
     "MAX_KEY_BYTES",
     "MAX_RECEIVE_COUNT",
     "MAX_SEGMENTS",
@@ -232,6 +244,9 @@ __all__ = [
     "SourceMedia",
     "SourceDimensions",
     "StackNames",
+    "StageName",
+    "StageReport",
+    "StageState",
     "SummaryAnalysis",
     "TableRole",
     "TableSpec",
@@ -239,6 +254,7 @@ __all__ = [
     "TimelineEntry",
     "TrackSummary",
     "TrackType",
+    "Tracker",
     "UserMetadata",
     "UtcDatetime",
     "VideoWorkerPayload",
@@ -254,6 +270,7 @@ __all__ = [
     "Worker",
     "api_key_matches",
     "assert_notifications_disjoint",
+    "build_detection_part_key",
     "build_frame_key",
     "build_frame_scores_key",
     "is_intermediate_key",
@@ -270,6 +287,7 @@ __all__ = [
     "parse_modes",
     "segment_key_suffix",
     "derive_job_id",
+    "detection_request_for",
     "format_utc",
     "generate_api_key",
     "hash_api_key",

@@ -50,9 +50,17 @@ MIN_DETECTION_INTERVAL_SECONDS = 0.1
 MAX_DETECTION_INTERVAL_SECONDS = 60.0
 
 
+class Tracker(StrEnum):
+    """How the detection-worker keeps identities across sampled frames."""
+
+    BYTETRACK = "bytetrack"
+    DEEPSORT = "deepsort"
+
+
 class DetectionOptions(BaseModel):
-    """A job's own detection settings (the HTTP API sets them; an upload's metadata cannot).
-    ``frame_interval_seconds`` None leaves the detection-worker's setting in force."""
+    """A job's own detection settings, from the HTTP API's ``options.detection`` or the
+    upload's ``detect-*`` metadata. None leaves the detection-worker's own setting in force
+    (FRAME_INTERVAL_SECONDS, TRACKER)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -61,6 +69,42 @@ class DetectionOptions(BaseModel):
     )
     faces: bool = True
     poses: bool = True
+    tracker: Tracker | None = None
+
+    @classmethod
+    def from_metadata(cls, entries: Mapping[str, str]) -> Self | None:
+        """``detect-interval`` (seconds), ``detect-faces``, ``detect-poses`` (true/false) and
+        ``detect-tracker`` from normalised, lower-cased metadata; None when none is given."""
+        given = {name: entries.get(name, "") for name in DETECTION_METADATA_KEYS}
+        if not any(given.values()):
+            return None
+        options = cls(
+            frame_interval_seconds=_read_interval(given["detect-interval"]),
+            faces=_read_bool(given["detect-faces"], "detect-faces", default=True),
+            poses=_read_bool(given["detect-poses"], "detect-poses", default=True),
+            tracker=_read_tracker(given["detect-tracker"]),
+        )
+        if not options.faces and not options.poses:
+            raise InvalidJobOptionsError(
+                "detect-faces and detect-poses are both false: nothing would be detected; "
+                "leave one of them true, or do not ask for detection"
+            )
+        return options
+
+    def to_metadata(self) -> dict[str, str]:
+        metadata = {
+            "detect-faces": "true" if self.faces else "false",
+            "detect-poses": "true" if self.poses else "false",
+        }
+        if self.frame_interval_seconds is not None:
+            metadata["detect-interval"] = f"{self.frame_interval_seconds:g}"
+        if self.tracker is not None:
+            metadata["detect-tracker"] = self.tracker.value
+        return metadata
+
+
+#: Upload metadata entries read into DetectionOptions.
+DETECTION_METADATA_KEYS = ("detect-interval", "detect-faces", "detect-poses", "detect-tracker")
 
 
 class JobOptions(BaseModel):
@@ -76,15 +120,17 @@ class JobOptions(BaseModel):
     prompt_box: tuple[float, float, float, float] | None = None
     prompt_point: tuple[float, float] | None = None
     prompt_text: str | None = Field(default=None, min_length=1, max_length=MAX_PROMPT_TEXT)
-    # Set through the HTTP API only; None keeps the workers' own settings (DetectionRequest's
-    # defaults, the media-worker's ANALYSIS_DEPTH).
+    # None keeps the workers' own settings (the detection-worker's FRAME_INTERVAL_SECONDS and
+    # TRACKER, the media-worker's ANALYSIS_DEPTH). `detection` comes from the HTTP API or the
+    # upload's `detect-*` metadata; `analysis_depth` from the HTTP API only.
     detection: DetectionOptions | None = None
     analysis_depth: AnalysisDepth | None = None
 
     @classmethod
     def from_metadata(cls, metadata: Mapping[str, str], default_mode: Mode) -> Self:
-        """Read ``mode``, ``detect``, ``analyze`` and the ``prompt-box``, ``prompt-point`` and
-        ``prompt-text`` of ``sam2`` from user metadata.
+        """Read ``mode``, ``detect`` (with its ``detect-interval``, ``detect-faces``,
+        ``detect-poses``, ``detect-tracker``), ``analyze`` and the ``prompt-box``,
+        ``prompt-point`` and ``prompt-text`` of ``sam2`` from user metadata.
 
         Names are matched case-insensitively, with or without ``x-amz-meta-``; an absent or
         blank entry takes the default. Raises InvalidJobOptionsError naming the bad entry and
@@ -92,9 +138,18 @@ class JobOptions(BaseModel):
         """
         raw = {k.replace("_", "-"): v.strip() for k, v in normalize_metadata(metadata).items()}
         entries = {k: v.lower() for k, v in raw.items()}
+        detect = _read_detect(entries.get("detect", ""))
+        detection = DetectionOptions.from_metadata(entries)
+        if detection is not None and not detect:
+            # Detection settings without detection are a mistake worth telling, not ignoring.
+            raise InvalidJobOptionsError(
+                "detect-interval/-faces/-poses/-tracker are set but detect is not: add "
+                "detect=true, or leave them out"
+            )
         return cls(
             mode=_read_mode(entries.get("mode", ""), default_mode),
-            detect=_read_detect(entries.get("detect", "")),
+            detect=detect,
+            detection=detection,
             analyze=_read_analyze(entries.get("analyze", "")),
             prompt_box=_read_box(entries.get("prompt-box", "")),
             prompt_point=_read_point(entries.get("prompt-point", "")),
@@ -113,6 +168,8 @@ class JobOptions(BaseModel):
             metadata["prompt-point"] = ",".join(f"{v:g}" for v in self.prompt_point)
         if self.prompt_text is not None:
             metadata["prompt-text"] = self.prompt_text
+        if self.detect and self.detection is not None:
+            metadata.update(self.detection.to_metadata())
         return metadata
 
 
@@ -133,6 +190,43 @@ def _read_detect(value: str) -> bool:
     if value in _FALSE_WORDS:
         return False
     raise InvalidJobOptionsError(f"invalid detect value {value!r}: use true/false, yes/no or 1/0")
+
+
+def _read_bool(value: str, name: str, *, default: bool) -> bool:
+    if not value:
+        return default
+    if value in _TRUE_WORDS:
+        return True
+    if value in _FALSE_WORDS:
+        return False
+    raise InvalidJobOptionsError(f"invalid {name} value {value!r}: use true/false, yes/no or 1/0")
+
+
+def _read_interval(value: str) -> float | None:
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not MIN_DETECTION_INTERVAL_SECONDS <= seconds <= MAX_DETECTION_INTERVAL_SECONDS:
+        raise InvalidJobOptionsError(
+            f"invalid detect-interval {value!r}: seconds between sampled frames, from "
+            f"{MIN_DETECTION_INTERVAL_SECONDS:g} to {MAX_DETECTION_INTERVAL_SECONDS:g}"
+        )
+    return seconds
+
+
+def _read_tracker(value: str) -> Tracker | None:
+    if not value:
+        return None
+    try:
+        return Tracker(value)
+    except ValueError:
+        choices = ", ".join(t.value for t in Tracker)
+        raise InvalidJobOptionsError(
+            f"unknown detect-tracker {value!r}: choose one of {choices}"
+        ) from None
 
 
 def _read_analyze(value: str) -> Analysis | None:
@@ -209,6 +303,47 @@ class DetectionStatus(BaseModel):
     frames_total: int | None = Field(default=None, ge=0)
     progress_percent: float = Field(default=0.0, ge=0.0, le=100.0)
     outputs: dict[str, str] = Field(default_factory=dict)
+    reason: str | None = None
+    # Segment-parallel detection: how many parts the video was split into (None: one pass)
+    # and how many have finished; the part that finishes last merges them.
+    parts_total: int | None = Field(default=None, ge=1)
+    parts_done: int = Field(default=0, ge=0)
+
+    @property
+    def ended(self) -> bool:
+        return self.state is not DetectionState.RUNNING
+
+
+class StageState(StrEnum):
+    """Where one requested stage of a job stands (`Job.stage_reports`)."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    #: Ended without running: the job failed before it, or the stage had nothing to do.
+    SKIPPED = "skipped"
+
+    @property
+    def ended(self) -> bool:
+        return self in (StageState.COMPLETED, StageState.FAILED, StageState.SKIPPED)
+
+
+class StageName(StrEnum):
+    VIDEO = "video"
+    DETECTION = "detection"
+    ANALYSIS = "analysis"
+
+
+class StageReport(BaseModel):
+    """One requested stage of a job: its state, the reason when it did not complete, and
+    how far it got."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: StageName
+    state: StageState
+    progress_percent: float = Field(default=0.0, ge=0.0, le=100.0)
     reason: str | None = None
 
 
@@ -309,6 +444,76 @@ class Job(BaseModel):
         """Final, with every output at its key: what a reader waiting for the job waits for
         (a completed job whose outputs are still being promoted is not settled yet)."""
         return self.status.is_final and not self.outputs_pending
+
+    # The detection merge's lease (segment-parallel detection): who merges the parts, until when.
+    detection_merge_owner: str | None = None
+    detection_merge_until: UtcDatetime | None = None
+
+    def stage_reports(self) -> list[StageReport]:
+        """Every stage the job asked for, in order: video (always), detection (``detect``),
+        analysis (``analyze``). ``status`` stays the video stage's own (a job is ``completed``
+        once its final video is there, whatever detection does); `finished` says whether
+        every requested stage has ended."""
+        reports = [self._video_report()]
+        if self.options.detect:
+            reports.append(self._detection_report())
+        if self.options.analyze is not None:
+            reports.append(self._analysis_report())
+        return reports
+
+    @property
+    def finished(self) -> bool:
+        """Every requested stage has ended: completed, failed (with its reason) or skipped.
+        What `vidpipe submit --wait` waits for (with the final video's outputs at their keys:
+        see `settled`)."""
+        return not self.outputs_pending and all(
+            report.state.ended for report in self.stage_reports()
+        )
+
+    def _video_report(self) -> StageReport:
+        name = StageName.VIDEO
+        if self.status is JobStatus.COMPLETED:
+            return StageReport(name=name, state=StageState.COMPLETED, progress_percent=100.0)
+        if self.status is JobStatus.FAILED:
+            reason = f"{self.error.stage}: {self.error.reason}" if self.error else None
+            return StageReport(name=name, state=StageState.FAILED, reason=reason)
+        if self.status is JobStatus.CANCELLED:
+            return StageReport(name=name, state=StageState.FAILED, reason="cancelled")
+        state = StageState.PENDING if self.status is JobStatus.CREATED else StageState.RUNNING
+        return StageReport(name=name, state=state, progress_percent=self.progress_percent)
+
+    def _stopped_before(self) -> str | None:
+        """Why a stage that never started never will: the job failed or was cancelled."""
+        if self.status in (JobStatus.FAILED, JobStatus.CANCELLED):
+            return f"the job was {self.status.value} before this stage ran"
+        return None
+
+    def _detection_report(self) -> StageReport:
+        name, status = StageName.DETECTION, self.detection
+        if status is None:
+            stopped = self._stopped_before()
+            if stopped is not None:
+                return StageReport(name=name, state=StageState.SKIPPED, reason=stopped)
+            return StageReport(name=name, state=StageState.PENDING)
+        state = {
+            DetectionState.RUNNING: StageState.RUNNING,
+            DetectionState.COMPLETED: StageState.COMPLETED,
+            DetectionState.FAILED: StageState.FAILED,
+        }[status.state]
+        return StageReport(
+            name=name, state=state, progress_percent=status.progress_percent, reason=status.reason
+        )
+
+    def _analysis_report(self) -> StageReport:
+        name, status = StageName.ANALYSIS, self.analysis
+        if status is None:
+            stopped = self._stopped_before()
+            if stopped is not None:
+                return StageReport(name=name, state=StageState.SKIPPED, reason=stopped)
+            return StageReport(name=name, state=StageState.PENDING)
+        state = StageState(status.state.value)
+        percent = 100.0 if state is StageState.COMPLETED else 0.0
+        return StageReport(name=name, state=state, progress_percent=percent, reason=status.reason)
 
     @classmethod
     def new(

@@ -191,6 +191,15 @@ def build_frame_key(job_id: str, n: int) -> str:
     return _require_safe(f"{JOBS_PREFIX}{job_id}/frames/frame_{n:04d}.png")
 
 
+def build_detection_part_key(job_id: str, part_index: int) -> str:
+    """``jobs/{job_id}/detection-parts/{part_index:05d}.json``: one part's detections, before
+    the merge into ``detections.json`` (segment-parallel detection)."""
+    _require_job_id(job_id)
+    if part_index < 0:
+        raise InvalidKeyError(f"part index {part_index} must not be negative")
+    return _require_safe(f"{JOBS_PREFIX}{job_id}/detection-parts/{part_index:05d}.json")
+
+
 def parse_frame_key(key: str) -> tuple[str, int] | None:
     """``(job_id, n)`` of a frame key, or None."""
     match = _FRAME_RE.fullmatch(key) if is_safe_key(key) else None

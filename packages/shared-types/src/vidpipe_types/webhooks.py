@@ -8,7 +8,9 @@ Every event is a JSON object::
 `id` identifies the event across retries (a receiver that sees the same id twice has seen a
 redelivery), `created_at` is when the transition happened, `metadata` is the job's user
 metadata (absent when it has none), and the event carries `result` or `error` where the
-transition has one. The body is signed at delivery (`vidpipe_aws.signing`).
+transition has one. Besides the job's own moves there are the ends of its optional
+stages (`detection.completed`, `detection.failed`, `analysis.completed`), which end on their
+own time beside the video path. The body is signed at delivery (`vidpipe_aws.signing`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class WebhookEvent(StrEnum):
     FAILED = "job.failed"
     CANCELLED = "job.cancelled"
     DETECTION_COMPLETED = "detection.completed"
+    DETECTION_FAILED = "detection.failed"
     ANALYSIS_COMPLETED = "analysis.completed"
 
 

@@ -143,6 +143,7 @@ def test_webhook_event_names() -> None:
         "job.failed",
         "job.cancelled",
         "detection.completed",
+        "detection.failed",
         "analysis.completed",
     ]
     assert webhook_event_for("cancelled") is WebhookEvent.CANCELLED

@@ -107,6 +107,13 @@ def test_reassembly_reason_is_one_of_three() -> None:
         ReassemblyPayload.model_validate({"job_id": "j", "total_segments": 1, "reason": "manual"})
 
 
-def test_detection_interval_must_be_positive() -> None:
+def test_detection_interval_must_not_be_negative() -> None:
     with pytest.raises(ValidationError):
-        DetectionRequest(job_id="j", source_key="input/a.mp4", frame_interval_seconds=0)
+        DetectionRequest(job_id="j", source_key="input/a.mp4", frame_interval_seconds=-1)
+    # 0 samples every frame (an operator's FRAME_INTERVAL_SECONDS=0, carried by parts).
+    assert (
+        DetectionRequest(
+            job_id="j", source_key="k", frame_interval_seconds=0
+        ).frame_interval_seconds
+        == 0
+    )

@@ -2,6 +2,8 @@
 
 `/health` answers 200 while the process runs (liveness). `/health/ready` answers 200 only
 when the worker is ready (models loaded) and not draining, else 503; both with JSON bodies.
+A worker may add read-only JSON routes of its own (`routes`: path -> a function returning the
+body), e.g. the detection-worker's `/health/models`; a route that raises answers 500.
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ import logging
 import threading
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
+
+#: A worker's own route: called on each GET, returns a JSON-able body (answered with 200).
+JsonRoute: TypeAlias = "Callable[[], dict[str, Any]]"
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +36,18 @@ class HealthServer:
     """Serves the status given by `status()` on a daemon thread; port 0 picks a free one."""
 
     def __init__(
-        self, status: Callable[[], HealthStatus], *, host: str = "0.0.0.0", port: int = 8080
+        self,
+        status: Callable[[], HealthStatus],
+        *,
+        host: str = "0.0.0.0",
+        port: int = 8080,
+        routes: Mapping[str, JsonRoute] | None = None,
     ) -> None:
         self._status = status
+        self._routes = {path.rstrip("/"): route for path, route in (routes or {}).items()}
+        reserved = {"/health", "/health/ready"} & set(self._routes)
+        if reserved:
+            raise ValueError(f"routes {sorted(reserved)} are the runner's own")
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -59,7 +73,7 @@ class HealthServer:
         self._server.server_close()
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        status = self._status
+        status, routes = self._status, self._routes
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
@@ -70,6 +84,9 @@ class HealthServer:
                     current = _safe_status(status)
                     ok = current.ready and not current.draining
                     self._answer(200 if ok else 503, asdict(current))
+                elif path in routes:
+                    body = _safe_route(routes[path], path)
+                    self._answer(500 if body is None else 200, body or {"error": "route failed"})
                 else:
                     self._answer(404, {"error": "not found"})
 
@@ -95,3 +112,11 @@ def _safe_status(status: Callable[[], HealthStatus]) -> HealthStatus:
         # A readiness probe that raises is a worker that is not ready, not a dead endpoint.
         logger.exception("readiness check failed")
         return HealthStatus(ready=False, active_jobs=0, max_concurrent=0, draining=False)
+
+
+def _safe_route(route: JsonRoute, path: str) -> dict[str, Any] | None:
+    try:
+        return route()
+    except Exception:
+        logger.exception("health route %s failed", path)
+        return None

@@ -40,6 +40,11 @@ class FaceBackend(ABC):
     def loaded(self) -> bool:
         return self._loaded
 
+    @property
+    def weights_source(self) -> str:
+        """Where the weights come from, for /health/models."""
+        return "bundled"
+
     def load(self) -> None:
         with self._lock:
             if not self._loaded:

@@ -25,6 +25,10 @@ class MediaPipeFaceBackend(FaceBackend):
         self._model_selection = model_selection
         self._detector: Any = None
 
+    @property
+    def weights_source(self) -> str:
+        return "bundled in the mediapipe wheel (BlazeFace full range)"
+
     def _load(self) -> None:
         from vidpipe_detection._mediapipe import solutions
 

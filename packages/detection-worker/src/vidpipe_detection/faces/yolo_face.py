@@ -43,6 +43,10 @@ class YoloFaceBackend(FaceBackend):
         self._model: Any = None
         self._classes: list[int] | None = None
 
+    @property
+    def weights_source(self) -> str:
+        return str(self.model_path) if self.model_path is not None else "unset"
+
     def _load(self) -> None:
         # A callable gives the path when the model loads: weights in S3 are fetched then.
         path = self.model_path() if callable(self.model_path) else self.model_path
