@@ -61,6 +61,8 @@ class Params:
     upload_concurrency: float = 1.0
     download_concurrency: float = 1.0
     probes_per_segment: float = 1.0
+    count_items_per_segment_squared: float = 0.454  # (m) Query COUNT items read, / n^2
+    completion_item_bytes: float = 200.0  # (a) one SegmentCompletion item
 
 
 # Per-request prices, us-east-1 (USD per request).
@@ -169,13 +171,18 @@ def simulate(p: Params, video_seconds: float, segment_seconds: float, workers: i
     )
 
 
-def request_cost(per_segment: dict[str, float], per_job: dict[str, float], n: int) -> float:
-    """USD for one job of n segments from requests per segment and per job, by price class."""
+def request_cost(
+    per_segment: dict[str, float], per_job: dict[str, float], n: int, p: Params
+) -> float:
+    """USD for one job of n segments from requests per segment and per job, by price class,
+    plus the read units of the completion counting: each completion's Query COUNT reads every
+    completion stored so far (measured: 0.454 n^2 items at n = 1,000), 4 KB per unit."""
     total = 0.0
     for kind, price in PRICES.items():
-        count = sum(v for k, v in per_segment.items() if k.startswith(kind)) * n
-        count += sum(v for k, v in per_job.items() if k.startswith(kind))
+        count = per_segment.get(kind, 0.0) * n + per_job.get(kind, 0.0)
         total += count * price
+    counted_items = p.count_items_per_segment_squared * n * n
+    total += counted_items * p.completion_item_bytes / 4096 * PRICES["ddb read"]
     return total
 
 
@@ -184,13 +191,15 @@ def task_hour(p: Params) -> float:
 
 
 def load_requests(path: Path | None) -> tuple[dict[str, float], dict[str, float]]:
-    """Requests per segment and per job by kind: the least-squares line through the jobs of
-    bench_requests.py --json, or the figures measured for docs/scale-model.md."""
+    """Requests per segment and per job by price class: the least-squares line through the
+    jobs of `bench_requests.py --json`, or by default the line through the 10- and
+    1,000-segment jobs of docs/scale-model.md. DynamoDB reads are calls (one unit each; the
+    completion counting's extra units are added by `request_cost`)."""
     if path is None:
-        per_segment = {"s3 put/list": 2.0, "s3 get/head": 4.0, "sqs": 3.0, "ddb read": 6.2,
-                       "ddb write": 3.1}  # fmt: skip
-        per_job = {"s3 put/list": 6.0, "s3 get/head": 6.0, "sqs": 6.0, "ddb read": 12.0,
-                   "ddb write": 8.0}  # fmt: skip
+        per_segment = {"s3 put/list": 2.0, "s3 get/head": 5.0, "sqs": 2.06, "ddb read": 5.98,
+                       "ddb write": 1.55}  # fmt: skip
+        per_job = {"s3 put/list": 4.0, "s3 get/head": 3.0, "sqs": 2.4, "ddb read": 19.0,
+                   "ddb write": 19.5}  # fmt: skip
         return per_segment, per_job
     jobs = json.loads(path.read_text())
     kinds = {"s3 put/list": ["s3 put/list"], "s3 get/head": ["s3 get/head"],
@@ -200,8 +209,6 @@ def load_requests(path: Path | None) -> tuple[dict[str, float], dict[str, float]
     per_segment, per_job = {}, {}
     for kind, names in kinds.items():
         ys = [float(sum(j["kinds"].get(name, 0) for name in names)) for j in jobs]
-        if kind == "ddb read":  # a Query reads every completion so far: units, not calls
-            ys = [y + j["query_items_read"] / 20 for y, j in zip(ys, jobs, strict=True)]
         mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
         var = sum((x - mx) ** 2 for x in xs) or 1.0
         slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / var
@@ -257,7 +264,8 @@ def main() -> None:
         for t in args.segment_seconds:
             for w in args.workers:
                 outcome = simulate(params, args.video_seconds, t, w)
-                report(params, outcome, request_cost(per_segment, per_job, outcome.segments))
+                cost = request_cost(per_segment, per_job, outcome.segments, params)
+                report(params, outcome, cost)
     ideal = segment_service(p, args.video_seconds / 1000, size_gb * 1e9 / 1000)
     print(f"\nSprocket (SoCC'18): 3,600 s, 1,000-way parallel, tens of seconds, under $3. One "
           f"segment's own work here is {ideal:.1f} s: the rest of the critical path is the two "
