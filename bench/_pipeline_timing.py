@@ -47,6 +47,8 @@ def _what(argv: list[str]) -> str:
     for flag in ("segment", "concat", "image2", "rawvideo"):
         if flag in argv:
             return f"{tool}:{flag}"
+    if tool == "ffprobe" and any("frame=" in arg for arg in argv):
+        return "ffprobe:decode-check"  # check_decoding: packets and decoded frames
     if tool == "ffprobe" and any("packet=" in arg for arg in argv):
         return "ffprobe:keyframes"
     if "-filter_complex" in argv or "-vf" in argv or "libx264" in argv:

@@ -5,13 +5,15 @@ benches (bench_pipeline.py, bench_requests.py, bench_ffmpeg_runner.py; measured 
 machine) or, for what a laptop cannot measure (S3 and DynamoDB latencies, network and disk
 throughput of a Fargate task), from stated assumptions. Every one is a flag.
 
-    chunking (one task):  download the source, ffprobe, list keyframes, split by stream copy,
-                          then upload the segments ONE AFTER ANOTHER (each a GetItem + PutObject)
+    chunking (one task):  download the source, ffprobe, list keyframes, decode it all once
+                          (check_decoding), split by stream copy, then upload the segments ONE
+                          AFTER ANOTHER (each a GetItem + PutObject)
     per segment:          S3 event -> SQS -> the next free video-worker of W: GetItem, HeadObject,
                           download (HEAD + GET), ffprobe, the model, PutObject, PutItem, the
                           trigger (GetItem, Query COUNT, UpdateItem), DeleteMessage
     reassembly (one task): Query the completions, download every segment ONE AFTER ANOTHER,
-                          ffprobe EACH segment, concat, ffprobe, thumbnail, sha256, upload
+                          ffprobe EACH segment TWICE (frame count; concat's start time), concat,
+                          ffprobe, thumbnail, sha256, upload
 
 The segments are simulated as events (arrivals from the chunker, a pool of W workers, FIFO);
 the two single-task stages are sums. Costs are us-east-1 list prices (docs/scale-model.md).
@@ -49,6 +51,9 @@ class Params:
     sqs_latency: float = 0.01  # (a) Receive (message waiting), Delete, Send
     s3_event_latency: float = 0.5  # (a) S3 notification -> message visible in SQS
     model_cpu_per_video_second: float = 0.58  # (m) grayscale 720p, libx264 veryfast, 1 vCPU
+    # (m) chunking's check_decoding (SPLIT_VERIFY_DECODING, on by default): one single-threaded
+    # ffprobe decoding the whole upload; bigbuckbunny.mp4 (720p, 25 fps): 0.38 CPU-s for 5.3 s.
+    decode_check_cpu_per_video_second: float = 0.063
     sha256_mb_s: float = 600.0  # (m-ish) hashlib on one core
     thumbnail: float = 0.3  # (m) thumbnail + mean luma, two processes
     worker_vcpu: float = 1.0  # Fargate task size of a video-worker
@@ -56,11 +61,14 @@ class Params:
     fargate_vcpu_hour: float = 0.04048  # us-east-1, Linux/x86
     fargate_gb_hour: float = 0.004445
     fargate_min_seconds: float = 60.0  # Fargate bills at least a minute per task start
-    # What vidpipe does today (1, 1, 1); --what-if runs the model again with the fixes of
-    # docs/scale-model.md: uploads and downloads 16 at a time, no ffprobe per segment.
+    # What vidpipe does today; --what-if runs the model again with the fixes of
+    # docs/scale-model.md: uploads and downloads 16 at a time, no ffprobe per segment in
+    # reassembly (today two: the frame-count check and concat's start time), the decode check
+    # moved from chunking to each segment's video-worker.
     upload_concurrency: float = 1.0
     download_concurrency: float = 1.0
-    probes_per_segment: float = 1.0
+    probes_per_segment: float = 2.0
+    decode_check_in_workers: float = 0.0  # 0: at chunking, serial; 1: per segment, in parallel
     count_items_per_segment_squared: float = 0.454  # (m) Query COUNT items read, / n^2
     completion_item_bytes: float = 200.0  # (a) one SegmentCompletion item
 
@@ -116,7 +124,10 @@ def segment_service(p: Params, seconds: float, size: float) -> float:
     )
     tools = 2 * p.process_start + p.probe_work  # ffprobe, then the model's ffmpeg
     model = seconds * p.model_cpu_per_video_second / p.worker_vcpu
-    return requests + tools + model
+    check = p.decode_check_in_workers * (
+        p.process_start + seconds * p.decode_check_cpu_per_video_second
+    )
+    return requests + tools + model + check
 
 
 def simulate(p: Params, video_seconds: float, segment_seconds: float, workers: int) -> Outcome:
@@ -127,6 +138,8 @@ def simulate(p: Params, video_seconds: float, segment_seconds: float, workers: i
     download = size / (p.s3_multipart_mb_s * MB)
     probe = 2 * p.process_start + p.probe_work + packets * p.keyframe_us_per_packet / 1e6
     split = p.process_start + 2 * size / (p.disk_mb_s * MB)
+    if not p.decode_check_in_workers:
+        split += p.process_start + video_seconds * p.decode_check_cpu_per_video_second
     chunk_done = download + probe + split
     # `upload_concurrency` uploads in flight: one finishes every per_upload / concurrency.
     per_upload = (p.ddb_latency + p.s3_latency + seg_size / (p.s3_stream_mb_s * MB)) / max(
@@ -220,12 +233,14 @@ def report(p: Params, outcome: Outcome, requests: float) -> None:
     o = outcome
     print(f"\n{o.segments} segments, {o.workers} video-workers")
     print(f"  chunking      {o.chunking:8.1f} s  (download {o.chunk_download:.1f}, probe + "
-          f"keyframes {o.chunk_probe:.1f}, split {o.chunk_split:.1f}, {o.segments} uploads "
+          f"keyframes {o.chunk_probe:.1f}, decode check + split {o.chunk_split:.1f}, "
+          f"{o.segments} uploads "
           f" {o.chunk_uploads:.1f})")  # fmt: skip
     print(f"  processing    {o.processing_tail:8.1f} s  after the last upload (the rest overlaps "
           "the uploads)")  # fmt: skip
     print(f"  reassembly    {o.reassembly:8.1f} s  ({o.segments} downloads "
-          f"{o.reassembly_downloads:.1f}, {o.segments} ffprobes {o.reassembly_probes:.1f}, "
+          f"{o.reassembly_downloads:.1f}, {round(o.segments * p.probes_per_segment)} ffprobes "
+          f"{o.reassembly_probes:.1f}, "
           f"concat + thumbnail + sha256 + upload {o.reassembly_rest:.1f})")  # fmt: skip
     print(f"  critical path {o.critical_path:8.1f} s")
     busy = o.worker_busy / 3600 * task_hour(p) / p.worker_vcpu
@@ -243,7 +258,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--requests-json", type=Path, help="bench_requests.py --json output")
     parser.add_argument(
-        "--what-if", action="store_true", help="also model 16 transfers at a time, no probes"
+        "--what-if", action="store_true", help="also model the fixes of docs/scale-model.md"
     )
     for f in fields(Params):
         parser.add_argument(f"--{f.name.replace('_', '-')}", type=float, default=f.default)
@@ -257,8 +272,16 @@ def main() -> None:
           f"(${task_hour(p):.4f}/h)")  # fmt: skip
     variants = [("today", p)]
     if args.what_if:
-        fixed = replace(p, upload_concurrency=16, download_concurrency=16, probes_per_segment=0)
-        variants.append(("with 16 transfers at a time and no ffprobe per segment", fixed))
+        fixed = replace(
+            p,
+            upload_concurrency=16,
+            download_concurrency=16,
+            probes_per_segment=0,
+            decode_check_in_workers=1,
+        )
+        variants.append(
+            ("16 transfers at a time, no ffprobe per segment, decode check per segment", fixed)
+        )
     for name, params in variants:
         print(f"\n== {name}")
         for t in args.segment_seconds:
