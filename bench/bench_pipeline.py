@@ -257,13 +257,13 @@ def row(name: str, ours: Sequence[float], base: Sequence[float] | None, what: st
     if not base:
         return f"  {name:<12}{lo:>8.3f}{med:>9.3f}{'':>9}{'':>9}{'':>8}  {what}"
     blo, bmed = mm(base)
-    return f"  {name:<12}{lo:>8.3f}{med:>9.3f}{blo:>9.3f}{bmed:>9.3f}{med / bmed:>7.2f}x  {what}"
+    return f"  {name:<12}{lo:>8.3f}{med:>9.3f}{blo:>9.3f}{bmed:>9.3f}{med / bmed:>8.1f}x  {what}"
 
 
 def print_case(title: str, runs: list[JobRun], base: Baseline, *, grayscale: bool) -> None:
     segments = runs[0].segments
     print(f"\n{title}: {segments} segments, {len(runs)} run(s)")
-    header = f"{'stage':<12}{'min s':>8}{'median':>9}{'base min':>9}{'median':>9}{'ratio':>8}"
+    header = f"{'stage':<12}{'min s':>8}{'median':>9}{'base min':>9}{'median':>9}{'ratio':>9}"
     print(f"  {header}  baseline")
     two_copies = [2 * c for c in base.copy_segments]
     chunk_base = [2 * c + s for c, s in zip(base.copy_source, base.split, strict=True)]
