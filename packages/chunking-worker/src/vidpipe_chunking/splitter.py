@@ -26,7 +26,8 @@ class Splitter(Protocol):
     fails the job with its reason); any other error is passing (the runner retries)."""
 
     def probe(self, source: Path) -> ProbeResult:
-        """The upload's streams, duration and keyframes."""
+        """The upload's streams and duration (`split` lists the keyframes when its cut plan
+        needs them, so an upload refused by `validate` is never read to its end)."""
         ...
 
     def validate(
@@ -79,7 +80,7 @@ class FfmpegSplitter:
         )
 
     def probe(self, source: Path) -> ProbeResult:
-        return vidpipe_ffmpeg.probe(source, self._limits)
+        return vidpipe_ffmpeg.probe(source, self._limits, with_keyframes=False)
 
     def validate(
         self,

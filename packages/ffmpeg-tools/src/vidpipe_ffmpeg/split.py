@@ -19,7 +19,7 @@ from vidpipe_ffmpeg.commands import split_command
 from vidpipe_ffmpeg.decode_check import check_decoding
 from vidpipe_ffmpeg.errors import InvalidMediaError
 from vidpipe_ffmpeg.models import ProbeResult, Segment, SplitResult, SplitStrategy
-from vidpipe_ffmpeg.plan import plan_forced_cuts, plan_keyframe_cuts, segment_spans
+from vidpipe_ffmpeg.plan import is_short, plan_forced_cuts, plan_keyframe_cuts, segment_spans
 from vidpipe_ffmpeg.probe import list_keyframes
 from vidpipe_ffmpeg.probe import probe as probe_file
 from vidpipe_ffmpeg.reencode import DEFAULT_REENCODE, ReencodeSettings
@@ -69,7 +69,7 @@ def split(
         raise ValueError("out_dir must not contain '%' (the segment muxer reads it as a pattern)")
     if probe is None:
         probe = probe_file(path, limits)
-    if not probe.keyframes and probe.video is not None:
+    if not probe.keyframes and _plan_needs_keyframes(probe, segment_seconds, strategy):
         keyframes = list_keyframes(path, limits, format_name=probe.format_name)
         probe = probe.model_copy(update={"keyframes": tuple(keyframes)})
     chosen, cuts = choose_strategy(probe, segment_seconds, strategy)
@@ -99,6 +99,18 @@ def split(
         for i, (p, (start, length)) in enumerate(zip(paths, spans, strict=True))
     ]
     return SplitResult(segments=segments, strategy=chosen)
+
+
+def _plan_needs_keyframes(
+    probe: ProbeResult, segment_seconds: float, strategy: Literal["auto", "copy", "reencode"]
+) -> bool:
+    """Whether ``choose_strategy`` will look at keyframes: only a stream copy of a video long
+    enough to cut does. Listing them reads every packet of the file in one more ffprobe run
+    (~0.1 s for 300 s of video, mostly the process start), so a short video, a forced
+    re-encode or a codec MP4 cannot carry skip it."""
+    if probe.video is None or strategy == "reencode" or probe.video.codec not in MP4_VIDEO_CODECS:
+        return False
+    return not is_short(probe.duration, segment_seconds)
 
 
 def _check_nothing_lost(

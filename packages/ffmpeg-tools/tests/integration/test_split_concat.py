@@ -1,5 +1,6 @@
 """split -> (process) -> concat round trips on real videos, measured with ffprobe."""
 
+import importlib
 import json
 import subprocess
 from pathlib import Path
@@ -138,3 +139,40 @@ def test_reencoding_split_of_an_intact_source_keeps_every_frame(tmp_path: Path) 
     result = split(CARPHONE, tmp_path / "out", 2.0, strategy="reencode")
     counts = [probe(s.path, with_keyframes=False).video.frame_count for s in result.segments]
     assert sum(counts) == probe(CARPHONE, with_keyframes=False).video.frame_count
+
+
+def _count_keyframe_listings(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    # The module: `vidpipe_ffmpeg.split` as an attribute is the function it exports.
+    split_module = importlib.import_module("vidpipe_ffmpeg.split")
+    listed: list[Path] = []
+    real = split_module.list_keyframes
+
+    def counting(path: Path, *args: object, **kwargs: object) -> list[float]:
+        listed.append(path)
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(split_module, "list_keyframes", counting)
+    return listed
+
+
+@pytest.mark.parametrize(
+    ("segment_seconds", "strategy"), [(10.0, "auto"), (2.0, "reencode")], ids=["short", "reencode"]
+)
+def test_a_plan_without_keyframes_never_lists_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, segment_seconds: float, strategy: str
+) -> None:
+    listed = _count_keyframe_listings(monkeypatch)
+    info = probe(BIKES, with_keyframes=False)
+    result = split(BIKES, tmp_path, segment_seconds, info, strategy=strategy)  # type: ignore[arg-type]
+    assert listed == []
+    assert len(result.segments) == (1 if strategy == "auto" else 5)
+
+
+def test_a_copy_plan_lists_the_keyframes_a_probe_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed = _count_keyframe_listings(monkeypatch)
+    result = split(BIKES, tmp_path, 2.0, probe(BIKES, with_keyframes=False))
+    assert listed == [BIKES]
+    assert result.strategy == "copy"
+    assert [s.start for s in result.segments] == [0.0, 1.2, 3.04, 5.48, 7.48]

@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -5,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from vidpipe_ffmpeg import FfmpegFailedError, FfmpegPipe, FfmpegTimeoutError, ResourceLimits
-from vidpipe_ffmpeg._run import file_url, run_tool
+from vidpipe_ffmpeg._run import file_url, run_tool, wait_for_exit
 
 
 def test_timeout_kills_the_process_group(tmp_path: Path) -> None:
@@ -85,3 +86,35 @@ def test_a_pipe_has_the_same_memory_and_output_size_limits(tmp_path: Path) -> No
         assert pipe.wait() != 0
         error = pipe.failure("encoding")
     assert "output size limit of 1000000 bytes" in str(error)
+
+
+def _sleeper(seconds: float) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c", f"import time; time.sleep({seconds})"])
+
+
+@pytest.mark.parametrize("pidfd", [True, False], ids=["pidfd", "no-pidfd"])
+def test_wait_for_exit_returns_the_status_or_times_out(
+    monkeypatch: pytest.MonkeyPatch, pidfd: bool
+) -> None:
+    if not pidfd:
+        # Where the kernel or the platform has no pidfd, Popen.wait does the waiting.
+        monkeypatch.setattr(os, "pidfd_open", _refuse_pidfd, raising=False)
+    exits = subprocess.Popen([sys.executable, "-c", "import sys; sys.exit(7)"])
+    assert wait_for_exit(exits, 30) == 7
+    assert wait_for_exit(exits, 30) == 7  # already reaped: the status again
+    stalls = _sleeper(30)
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            wait_for_exit(stalls, 0.2)
+        assert stalls.poll() is None
+    finally:
+        stalls.kill()
+        stalls.wait()
+
+
+def test_wait_for_exit_without_a_timeout_waits_to_the_end() -> None:
+    assert wait_for_exit(_sleeper(0.1), None) == 0
+
+
+def _refuse_pidfd(pid: int) -> int:
+    raise OSError(38, "Function not implemented")
