@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from vidpipe_aws import NotFoundError, emit_metric
 from vidpipe_ffmpeg import FfmpegFailedError, InvalidMediaError
@@ -18,7 +19,7 @@ from vidpipe_media.errors import BadSegmentError, SegmentsIncompleteError
 from vidpipe_types import parse_s3_uri
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Iterable, Sequence
     from pathlib import Path
 
     from vidpipe_aws import ObjectStorage, SegmentCompletionStore
@@ -30,6 +31,12 @@ logger = logging.getLogger(__name__)
 
 #: The `Worker` dimension of this worker's metrics, as the runner sets it.
 WORKER = "media-worker"
+#: Segment downloads and probes run this many at a time: each is mostly waiting (on S3, or on
+#: an ffprobe process starting), so a job of many segments no longer pays them one by one.
+PARALLEL_STEPS = 8
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 
 @dataclass(frozen=True)
@@ -61,10 +68,11 @@ def completions_in_order(
 def download_segments(
     storage: ObjectStorage, completions: Sequence[SegmentCompletion], directory: Path
 ) -> list[Path]:
-    """Stream each completion's output segment to `directory`, in index order."""
+    """Stream each completion's output segment to `directory` (several at a time); the
+    paths in index order. A missing segment raises BadSegmentError for the lowest index."""
     directory.mkdir(parents=True, exist_ok=True)
-    paths: list[Path] = []
-    for completion in completions:
+
+    def download(completion: SegmentCompletion) -> Path:
         bucket, key = parse_s3_uri(completion.output_s3_uri)
         target = directory / f"{completion.segment_index:05d}.mp4"
         try:
@@ -73,8 +81,9 @@ def download_segments(
             raise BadSegmentError(
                 f"{completion.output_s3_uri} does not exist", index=completion.segment_index
             ) from exc
-        paths.append(target)
-    return paths
+        return target
+
+    return _in_parallel(download, completions)
 
 
 def join_segments(segments: Sequence[Path], final: Path, tools: MediaTools) -> JoinedVideo:
@@ -82,7 +91,9 @@ def join_segments(segments: Sequence[Path], final: Path, tools: MediaTools) -> J
 
     BadSegmentError names a segment that is not a whole video.
     """
-    expected = [_probe_segment(index, path, tools) for index, path in enumerate(segments)]
+    expected = _in_parallel(
+        lambda indexed: _probe_segment(indexed[0], indexed[1], tools), enumerate(segments)
+    )
     started = time.monotonic()
     try:
         tools.concat(segments, final)
@@ -98,6 +109,16 @@ def join_segments(segments: Sequence[Path], final: Path, tools: MediaTools) -> J
     _check_frame_count(probed, segments, expected, final.parent, tools)
     emit_metric("FinalSizeBytes", float(probed.size), "Bytes", Worker=WORKER)
     return JoinedVideo(final=final, probe=probed)
+
+
+def _in_parallel(step: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
+    """`[step(item) for item in items]`, PARALLEL_STEPS at a time; results in the items'
+    order, and the error of the first failing item in that order is the one raised."""
+    work = list(items)
+    if len(work) <= 1:
+        return [step(item) for item in work]
+    with ThreadPoolExecutor(max_workers=min(PARALLEL_STEPS, len(work))) as pool:
+        return list(pool.map(step, work))
 
 
 def _probe_segment(index: int, path: Path, tools: MediaTools) -> int | None:
