@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gemini_stub import GeminiStub
-
 from vidpipe_media import MediaSettings
 from vidpipe_media.analysis import Analyzer, build_client
+from vidpipe_testkit import GeminiStub
 
 SUMMARY: dict[str, Any] = {
     "title": "Bikes on a trail",

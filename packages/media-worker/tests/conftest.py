@@ -1,16 +1,3 @@
-"""Fixtures of every media-worker test: a loopback Gemini API. The sample videos and the
-webhook receiver come from vidpipe-test-kit's pytest plugin."""
-
-from __future__ import annotations
-
-from collections.abc import Iterator
-
-import pytest
-from gemini_stub import GeminiStub
-
-
-@pytest.fixture
-def gemini_stub() -> Iterator[GeminiStub]:
-    """A loopback Gemini API (see gemini_stub.py), stopped after the test."""
-    with GeminiStub() as stub:
-        yield stub
+"""The fixtures of every media-worker test (the sample videos, the webhook receiver and the
+loopback Gemini API, `gemini_stub`) come from vidpipe-test-kit's pytest plugin. This file puts
+`tests/` on sys.path, so that the helper modules beside it import in every test."""

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from analysis_support import PRODUCT, SUMMARY, Sleeps, analysis_settings, stub_analyzer
-from gemini_stub import GeminiStub, error_reply, json_reply, text_reply
 
 from vidpipe_media import MediaSettings
 from vidpipe_media.analysis import build_client, sample_frames, sample_times
 from vidpipe_media.errors import AnalysisError
+from vidpipe_testkit import GeminiStub, error_reply, json_reply, text_reply
 from vidpipe_types import Analysis, AnalysisDepth, ProductAnalysis, SummaryAnalysis
 
 pytestmark = pytest.mark.integration

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from analysis_support import SUMMARY, stub_analyzer
-from gemini_stub import GeminiStub, Reply, error_reply, json_reply, text_reply
 from media_world import OUTPUT_BUCKET, World, message
 
 from vidpipe_media.analysis import Analyzer
+from vidpipe_testkit import GeminiStub, Reply, error_reply, json_reply, text_reply
 from vidpipe_types import (
     Analysis,
     AnalysisDepth,

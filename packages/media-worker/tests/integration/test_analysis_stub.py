@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from analysis_support import PRODUCT, SUMMARY, Sleeps, stub_analyzer
-from gemini_stub import GeminiStub, error_reply, json_reply
 from media_stack import Stack
 
 from vidpipe_media import MediaHandler, MediaSettings
 from vidpipe_media.analysis import Analyzer
+from vidpipe_testkit import GeminiStub, error_reply, json_reply
 from vidpipe_types import (
     Analysis,
     AnalysisDepth,

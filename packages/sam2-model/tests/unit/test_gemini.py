@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import base64
-import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from gemini_stub import GeminiStub, error_answer, text_answer
 from PIL import Image
 
 from vidpipe_sam2 import Sam2Error, Sam2Settings, create_model, gemini_box_finder
 from vidpipe_sam2.gemini import GeminiBoxFinder
-
-
-@pytest.fixture
-def stub() -> Iterator[GeminiStub]:
-    server = GeminiStub()
-    yield server
-    server.close()
+from vidpipe_testkit import GeminiStub, Reply, error_reply, json_reply, text_reply
 
 
 @pytest.fixture
@@ -41,13 +32,13 @@ def finder_for(stub: GeminiStub, attempts: int = 1) -> GeminiBoxFinder:
     return finder
 
 
-def test_the_box_comes_back_in_pixels(stub: GeminiStub, frame: Path) -> None:
-    stub.answers.append(text_answer(json.dumps({"found": True, "box_2d": [100, 250, 600, 750]})))
+def test_the_box_comes_back_in_pixels(gemini_stub: GeminiStub, frame: Path) -> None:
+    gemini_stub.script(json_reply({"found": True, "box_2d": [100, 250, 600, 750]}))
 
-    box = finder_for(stub).box_for("the red mug", frame, 200, 100)
+    box = finder_for(gemini_stub).box_for("the red mug", frame, 200, 100)
 
     assert box == pytest.approx((50.0, 10.0, 150.0, 60.0))
-    ((model, request),) = stub.requests
+    ((model, request),) = gemini_stub.generate_calls
     assert model == "gemini-test"
     parts = request["contents"][0]["parts"]
     image = parts[0]["inlineData"]
@@ -61,38 +52,35 @@ def test_the_box_comes_back_in_pixels(stub: GeminiStub, frame: Path) -> None:
 @pytest.mark.parametrize(
     "answer",
     [
-        text_answer(json.dumps({"found": False})),
-        text_answer("this is not JSON"),
-        text_answer(json.dumps({"found": True, "box_2d": [1, 2, 3]})),
-        text_answer(json.dumps({"found": True, "box_2d": [500, 500, 400, 600]})),
-        error_answer(400),
+        json_reply({"found": False}),
+        text_reply("this is not JSON"),
+        json_reply({"found": True, "box_2d": [1, 2, 3]}),
+        json_reply({"found": True, "box_2d": [500, 500, 400, 600]}),
+        error_reply(400),
     ],
     ids=["not-found", "malformed", "three-numbers", "empty-box", "refused"],
 )
-def test_no_usable_box_is_none(
-    stub: GeminiStub, frame: Path, answer: tuple[int, dict[str, object]]
-) -> None:
-    stub.answers.append(answer)
+def test_no_usable_box_is_none(gemini_stub: GeminiStub, frame: Path, answer: Reply) -> None:
+    gemini_stub.script(answer)
 
-    assert finder_for(stub).box_for("the mug", frame, 200, 100) is None
+    assert finder_for(gemini_stub).box_for("the mug", frame, 200, 100) is None
 
 
-def test_a_rate_limit_is_retried_by_the_client(stub: GeminiStub, frame: Path) -> None:
-    stub.answers.extend(
-        [error_answer(429), text_answer(json.dumps({"found": True, "box_2d": [0, 0, 1000, 500]}))]
-    )
+def test_a_rate_limit_is_retried_by_the_client(gemini_stub: GeminiStub, frame: Path) -> None:
+    gemini_stub.script(error_reply(429), json_reply({"found": True, "box_2d": [0, 0, 1000, 500]}))
 
-    box = finder_for(stub, attempts=2).box_for("the mug", frame, 200, 100)
+    box = finder_for(gemini_stub, attempts=2).box_for("the mug", frame, 200, 100)
 
     assert box == pytest.approx((0.0, 0.0, 100.0, 100.0))
-    assert len(stub.requests) == 2
+    assert len(gemini_stub.generate_calls) == 2
 
 
-def test_a_server_that_stays_down_retries_the_segment(stub: GeminiStub, frame: Path) -> None:
-    stub.answers.extend([error_answer(503)])
+def test_a_server_that_stays_down_retries_the_segment(gemini_stub: GeminiStub, frame: Path) -> None:
+    gemini_stub.script(then=error_reply(503))
 
     with pytest.raises(Sam2Error, match=r"Gemini could not find a box .*\(503\): try again"):
-        finder_for(stub).box_for("the mug", frame, 200, 100)
+        finder_for(gemini_stub).box_for("the mug", frame, 200, 100)
+    assert len(gemini_stub.generate_calls) == 1  # GEMINI_ATTEMPTS=1: the segment retries
 
 
 def test_without_a_key_there_is_no_finder(monkeypatch: pytest.MonkeyPatch) -> None:

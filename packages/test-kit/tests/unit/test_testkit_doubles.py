@@ -14,8 +14,11 @@ from vidpipe_aws.webhook import NotifyingFailureRecorder, WebhookNotifier
 from vidpipe_testkit import (
     S3_TEST_EVENT_BODY,
     FakeClock,
+    GeminiStub,
     RecordingNotifier,
     WebhookReceiver,
+    error_reply,
+    json_reply,
     received_message,
     s3_event_body,
 )
@@ -77,15 +80,24 @@ def test_the_recording_notifier_is_a_notifier_that_keeps_what_it_is_sent() -> No
     }
 
 
-def _post(url: str, event: dict[str, object]) -> int:
-    request = urllib.request.Request(
-        url, data=json.dumps(event).encode(), headers={"Content-Type": "application/json"}
-    )
+def _call(
+    url: str,
+    body: bytes | None = None,
+    *,
+    method: str = "POST",
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
-            return int(response.status)
+            return int(response.status), dict(response.headers), response.read()
     except urllib.error.HTTPError as exc:
-        return exc.code
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def _post(url: str, event: dict[str, object]) -> int:
+    headers = {"Content-Type": "application/json"}
+    return _call(url, json.dumps(event).encode(), headers=headers)[0]
 
 
 def test_the_receiver_records_posted_events(webhook_receiver: WebhookReceiver) -> None:
@@ -110,3 +122,37 @@ def test_a_webhook_notifier_delivers_to_the_receiver(webhook_receiver: WebhookRe
     assert notifier.flush(timeout_seconds=10)
     (event,) = webhook_receiver.events
     assert (event["job_id"], event["status"]) == ("j1", "completed")
+
+
+def test_the_gemini_stub_answers_generate_content_as_scripted(gemini_stub: GeminiStub) -> None:
+    gemini_stub.script(error_reply(429, "quota"), json_reply({"title": "t"}))
+    url = f"{gemini_stub.url}/v1beta/models/gemini-test:generateContent"
+
+    answers = [_call(url, json.dumps({"n": n}).encode()) for n in (1, 2, 3)]
+
+    assert [status for status, _, _ in answers] == [429, 200, 500]
+    assert json.loads(answers[0][2])["error"]["status"] == "RESOURCE_EXHAUSTED"
+    candidate = json.loads(answers[1][2])["candidates"][0]
+    assert json.loads(candidate["content"]["parts"][0]["text"]) == {"title": "t"}
+    assert gemini_stub.generate_calls == [("gemini-test", {"n": n}) for n in (1, 2, 3)]
+
+
+def test_the_gemini_stub_takes_an_upload_and_processes_the_file(gemini_stub: GeminiStub) -> None:
+    _, headers, _ = _call(
+        f"{gemini_stub.url}/upload/v1beta/files", b"{}", headers={"X-Goog-Upload-Command": "start"}
+    )
+    session = headers["X-Goog-Upload-URL"]
+    status, headers, body = _call(
+        session, b"video", headers={"X-Goog-Upload-Command": "upload, finalize"}
+    )
+    name = json.loads(body)["file"]["name"]
+    file_url = f"{gemini_stub.url}/v1beta/{name}"
+
+    states = [json.loads(_call(file_url, method="GET")[2])["state"] for _ in range(2)]
+    deleted = _call(file_url, method="DELETE")[0]
+
+    assert (status, headers["X-Goog-Upload-Status"]) == (200, "final")
+    assert gemini_stub.uploaded == [b"video"]
+    assert gemini_stub.state.upload_commands == ["start", "upload, finalize"]
+    assert states == ["PROCESSING", "ACTIVE"]  # processing_polls=1 by default
+    assert deleted == 200 and gemini_stub.state.deleted == [name]
