@@ -69,7 +69,7 @@ class Grants:
         if "Fn::Join" in target:
             return "".join(self._spell(part) for part in target["Fn::Join"][1])
         if "Ref" in target:  # a pseudo parameter such as AWS::Partition
-            return f"<{self._names.get(target['Ref'], target['Ref'])}>"
+            return str(self._names.get(target["Ref"], target["Ref"]))
         raise AssertionError(f"unexpected resource {target}")
 
 
