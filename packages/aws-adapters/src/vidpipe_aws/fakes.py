@@ -313,6 +313,7 @@ class InMemorySegmentCompletionStore(SegmentCompletionStore):
         super().__init__(retention=retention)
         self._records: dict[tuple[str, int], SegmentCompletion] = {}
         self._expiry: dict[tuple[str, int], int] = {}
+        self._counts: dict[str, int] = {}
         self._lock = threading.Lock()
         self._page_size = page_size
         self.pages_read = 0
@@ -323,9 +324,18 @@ class InMemorySegmentCompletionStore(SegmentCompletionStore):
             if key in self._records:
                 return False
             self._records[key] = completion
+            self._counts[completion.job_id] = self._counts.get(completion.job_id, 0) + 1
             if expires_at is not None:
                 self._expiry[key] = expires_at
             return True
+
+    def _read_count(self, job_id: str) -> int | None:
+        with self._lock:
+            return self._counts.get(job_id)
+
+    def _delete_count(self, job_id: str) -> None:
+        with self._lock:
+            self._counts.pop(job_id, None)
 
     def expires_at(self, job_id: str, segment_index: int) -> int | None:
         with self._lock:

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from vidpipe_aws._dynamo import to_item
+from vidpipe_aws.clients import AwsClients
 from vidpipe_aws.completions import SegmentCompletionStore
 from vidpipe_aws.dynamo_completions import DynamoCompletionStore
 from vidpipe_aws.fakes import InMemorySegmentCompletionStore
@@ -81,8 +83,40 @@ def test_the_fake_really_pages() -> None:
     for index in range(5):
         store.put(completion("j1", index))
 
-    assert store.count("j1") == 5
+    assert len(store.list("j1")) == 5
     assert store.pages_read == 3
+
+
+def test_count_is_one_read_whatever_the_segment_count() -> None:
+    store = InMemorySegmentCompletionStore(page_size=2)
+    for index in range(50):
+        store.put(completion("j1", index, total=50))
+
+    assert store.count("j1") == 50
+    assert store.pages_read == 0  # the job's count, not its records
+
+
+def test_duplicates_do_not_raise_the_count(store: SegmentCompletionStore) -> None:
+    for _ in range(3):
+        store.put(completion("j1", 0))
+        store.put(completion("j1", 1))
+
+    assert store.count("j1") == 2
+    assert [c.segment_index for c in store.list("j1")] == [0, 1]  # the count is no record
+
+
+@pytest.mark.integration
+def test_records_written_before_the_count_existed_are_counted_by_pages(
+    aws_clients: AwsClients,
+) -> None:
+    ensure_table(aws_clients.dynamodb, SEGMENT_COMPLETIONS_TABLE, "test-legacy")
+    store = DynamoCompletionStore(aws_clients.dynamodb, "test-legacy", page_size=2)
+    for index in range(3):
+        # A record as the store wrote it before: a plain conditional put, no count item.
+        item = to_item(completion("old", index, total=3).model_dump(mode="json"))
+        aws_clients.dynamodb.put_item(TableName="test-legacy", Item=item)
+
+    assert store.count("old") == 3
 
 
 def test_delete_job_removes_that_jobs_completions_only(store: SegmentCompletionStore) -> None:

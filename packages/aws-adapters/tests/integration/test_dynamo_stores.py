@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from vidpipe_aws._dynamo import to_item
 from vidpipe_aws.clients import AwsClients
 from vidpipe_aws.dynamo_completions import DynamoCompletionStore
 from vidpipe_aws.dynamo_jobs import DynamoJobStore
@@ -60,19 +61,37 @@ def test_a_job_is_stored_as_top_level_attributes(
     assert all("NULL" not in value for value in item.values())
 
 
-def test_count_follows_last_evaluated_key(aws_clients: AwsClients) -> None:
+def _completion(index: int) -> SegmentCompletion:
+    return SegmentCompletion(
+        job_id="j1",
+        segment_index=index,
+        output_s3_uri=f"s3://out/jobs/j1/segments/{index}.mp4",
+        completed_at=NOW,
+        total_segments=5,
+    )
+
+
+def test_count_is_one_consistent_read_of_the_jobs_count(aws_clients: AwsClients) -> None:
     ensure_table(aws_clients.dynamodb, SEGMENT_COMPLETIONS_TABLE, "completions")
     store = DynamoCompletionStore(aws_clients.dynamodb, "completions", page_size=2)
     for index in range(5):
-        store.put(
-            SegmentCompletion(
-                job_id="j1",
-                segment_index=index,
-                output_s3_uri=f"s3://out/jobs/j1/segments/{index}.mp4",
-                completed_at=NOW,
-                total_segments=5,
-            )
-        )
+        store.put(_completion(index))
+    queries = count_calls(aws_clients, "Query")
+    reads = count_calls(aws_clients, "GetItem")
+
+    assert store.count("j1") == 5
+    assert queries == []
+    (read,) = reads
+    assert read["ConsistentRead"] is True
+
+
+def test_a_count_without_its_item_follows_last_evaluated_key(aws_clients: AwsClients) -> None:
+    ensure_table(aws_clients.dynamodb, SEGMENT_COMPLETIONS_TABLE, "completions")
+    store = DynamoCompletionStore(aws_clients.dynamodb, "completions", page_size=2)
+    for index in range(5):
+        # Records as written before the count item existed.
+        item = to_item(_completion(index).model_dump(mode="json"))
+        aws_clients.dynamodb.put_item(TableName="completions", Item=item)
     queries = count_calls(aws_clients, "Query")
 
     assert store.count("j1") == 5
