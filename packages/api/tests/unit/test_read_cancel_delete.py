@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from vidpipe_aws import OutboxDeliverer
 from vidpipe_types.analysis import Analysis, AnalysisState, AnalysisStatus
 from vidpipe_types.job import DetectionState, DetectionStatus, JobStatus
 from vidpipe_types.payloads import SegmentCompletion
@@ -260,3 +261,25 @@ def test_deleting_a_final_job_sends_no_cancel_webhook(api: Api) -> None:
     assert api.client.delete(f"/v1/jobs/{job_id}", headers=api.acme).status_code == 204
     assert api.jobs.get(job_id) is None
     assert api.notifier.sent == []
+
+
+def test_a_completed_job_reads_as_reassembling_until_its_outputs_are_promoted(api: Api) -> None:
+    job_id = api.upload_job()["job_id"]
+    final_key, staged_key = f"jobs/{job_id}/final.mp4", f"attempts/{job_id}/a1/final.mp4"
+    api.storage.put_bytes(OUTPUT, staged_key, b"video", content_type="video/mp4")
+    api.jobs.transition(job_id, from_statuses={S.CREATED}, to_status=S.PROCESSING, total_segments=1)
+    api.jobs.claim_reassembly(job_id, "media-1", 60)
+    # The winner's `complete` owes the copy of its staged final.mp4 to the job's key.
+    assert api.jobs.complete(
+        job_id, "media-1", {"final": final_key}, staged={final_key: staged_key}
+    )
+
+    pending = api.client.get(f"/v1/jobs/{job_id}", headers=api.acme).json()
+    listed = api.client.get("/v1/jobs", headers=api.acme).json()["jobs"]
+
+    assert pending["status"] == "reassembling"
+    assert [j["status"] for j in listed if j["job_id"] == job_id] == ["reassembling"]
+    OutboxDeliverer(api.jobs, None, storage=api.storage, output_bucket=OUTPUT).deliver(job_id)
+    promoted = api.client.get(f"/v1/jobs/{job_id}", headers=api.acme).json()
+    assert promoted["status"] == "completed"
+    assert api.storage.get_bytes(OUTPUT, final_key) == b"video"

@@ -10,6 +10,7 @@ from vidpipe_types import (
     JOBS_TABLE,
     Job,
     JobOptions,
+    JobStatus,
     OutboxEntry,
     OutboxKind,
     WebhookEvent,
@@ -62,3 +63,20 @@ def test_a_webhook_document_has_id_type_time_job_and_metadata() -> None:
 def test_the_jobs_table_has_a_sparse_outbox_index() -> None:
     index = next(i for i in JOBS_TABLE.indexes if i.name == "by-outbox")
     assert index.partition_key.name == "outbox_pending"
+
+
+def test_a_completed_job_is_settled_only_once_its_outputs_are_promoted() -> None:
+    job = Job.new("j1", "b", "input/a.mp4", JobOptions(), NOW).model_copy(
+        update={"status": JobStatus.COMPLETED}
+    )
+    promote = OutboxEntry(
+        id=new_entry_id(OutboxKind.PROMOTE), kind=OutboxKind.PROMOTE, seq=1, created_at=NOW,
+        body="{}",
+    )  # fmt: skip
+    pending = job.model_copy(update={"outbox": {promote.id: promote}})
+    webhook_only = job.model_copy(update={"outbox": {"w": entry(2, "w")}})
+
+    assert pending.outputs_pending and not pending.settled and not pending.finished
+    assert job.settled and job.finished
+    # A webhook still owed does not hold a reader back: the outputs are at their keys.
+    assert webhook_only.settled and webhook_only.finished
