@@ -232,9 +232,24 @@ class DynamoJobStore(JobStore):
                 f" AND {expression.name('updated_at')}"
                 f" < {expression.value('updated_at', updated_before)}"
             )
+        return self._index_page(self._index, key_condition, expression, cursor)
+
+    def _outbox_page(self, cursor: Cursor | None) -> Page[list[Job]]:
+        # The index is eventually consistent: callers read each record again before acting.
+        expression = _Expression()
+        key_condition = (
+            f"{expression.name('outbox_pending')}"
+            f" = {expression.value('outbox_pending', OUTBOX_PENDING)}"
+        )
+        return self._index_page(self._outbox_index, key_condition, expression, cursor)
+
+    def _index_page(
+        self, index: str, key_condition: str, expression: _Expression, cursor: Cursor | None
+    ) -> Page[list[Job]]:
+        """One page of a Query on `index` (a page of `page_size` jobs and the next cursor)."""
         kwargs: dict[str, Any] = {
             "TableName": self._table,
-            "IndexName": self._index,
+            "IndexName": index,
             "KeyConditionExpression": key_condition,
             "ExpressionAttributeNames": expression.names,
             "ExpressionAttributeValues": expression.values,
@@ -243,26 +258,6 @@ class DynamoJobStore(JobStore):
         if cursor:
             kwargs["ExclusiveStartKey"] = cursor
         response = self._client.query(**kwargs)
-        jobs = [item_to_job(item) for item in response.get("Items", [])]
-        return jobs, response.get("LastEvaluatedKey")
-
-    def _outbox_page(self, cursor: Cursor | None) -> Page[list[Job]]:
-        expression = _Expression()
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": self._outbox_index,
-            "KeyConditionExpression": (
-                f"{expression.name('outbox_pending')}"
-                f" = {expression.value('outbox_pending', OUTBOX_PENDING)}"
-            ),
-            "ExpressionAttributeNames": expression.names,
-            "ExpressionAttributeValues": expression.values,
-            "Limit": self._page_size,
-        }
-        if cursor:
-            kwargs["ExclusiveStartKey"] = cursor
-        response = self._client.query(**kwargs)
-        # The index is eventually consistent: read each record again before acting on it.
         jobs = [item_to_job(item) for item in response.get("Items", [])]
         return jobs, response.get("LastEvaluatedKey")
 
