@@ -83,7 +83,7 @@ class CountingStorage(InMemoryObjectStorage):
 
 class RecordingJobStore(InMemoryJobStore):
     """In-memory jobs that remember the stages written (progress), and can cancel a job when
-    a given stage is about to be written (`cancel_at_stage`) or after a number of reads
+    a stage starting with `cancel_at_stage` is about to be written, or after a number of reads
     (`cancel_after_reads`), to stop a handler at one precise step."""
 
     def __init__(self) -> None:
@@ -107,10 +107,19 @@ class RecordingJobStore(InMemoryJobStore):
 
     def update_active(self, job_id: str, **fields: Any) -> Job | None:
         if "stage" in fields:
-            if fields["stage"] == self.cancel_at_stage:
+            if self.cancel_at_stage and fields["stage"].startswith(self.cancel_at_stage):
                 self.cancel(job_id)
             self.stages.append(fields["stage"])
         return super().update_active(job_id, **fields)
+
+    def renew_chunking(
+        self, job_id: str, owner: str, lease_seconds: float, **fields: Any
+    ) -> Job | None:
+        if "stage" in fields:
+            if self.cancel_at_stage and fields["stage"].startswith(self.cancel_at_stage):
+                self.cancel(job_id)
+            self.stages.append(fields["stage"])
+        return super().renew_chunking(job_id, owner, lease_seconds, **fields)
 
 
 #: What the fake probe says of any upload unless told otherwise: 3 s, 160x120, 10 fps, a

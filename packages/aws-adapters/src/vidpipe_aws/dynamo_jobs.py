@@ -50,7 +50,9 @@ if TYPE_CHECKING:
     from vidpipe_aws.jobs import JobUpdate
     from vidpipe_aws.retention import RecordRetention
 
-LEASE_UNTIL = "reassembly_lease_until"
+#: Lease expiries compared with `Below` in conditions: stored as epoch numbers, so that the
+#: comparison is numeric (an ISO string's ordering depends on its format).
+LEASE_TIMES = frozenset({"reassembly_lease_until", "chunking_lease_until"})
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -66,24 +68,26 @@ def _from_epoch(number: str) -> datetime:
 
 def job_attribute(name: str, value: Any) -> AttributeValueTypeDef:
     """The stored form of one job field."""
-    if name == LEASE_UNTIL and isinstance(value, datetime):
+    if name in LEASE_TIMES and isinstance(value, datetime):
         return {"N": _epoch(value)}
     return attribute(value)
 
 
 def job_to_item(job: Job) -> dict[str, AttributeValueTypeDef]:
-    item = to_item(job.model_dump(mode="json", exclude={LEASE_UNTIL}, exclude_none=True))
-    if job.reassembly_lease_until is not None:
-        item[LEASE_UNTIL] = {"N": _epoch(job.reassembly_lease_until)}
+    item = to_item(job.model_dump(mode="json", exclude=set(LEASE_TIMES), exclude_none=True))
+    for name in LEASE_TIMES:
+        moment = getattr(job, name)
+        if moment is not None:
+            item[name] = {"N": _epoch(moment)}
     return item
 
 
 def item_to_job(item: Mapping[str, Any]) -> Job:
     # The TTL attribute is the store's, not the job's.
-    stored = {k: v for k, v in item.items() if k not in (LEASE_UNTIL, TTL_ATTRIBUTE)}
+    stored = {k: v for k, v in item.items() if k not in LEASE_TIMES and k != TTL_ATTRIBUTE}
     data = from_item(stored)
-    if LEASE_UNTIL in item:
-        data[LEASE_UNTIL] = _from_epoch(item[LEASE_UNTIL]["N"])
+    for name in LEASE_TIMES & item.keys():
+        data[name] = _from_epoch(item[name]["N"])
     return Job.model_validate(data)
 
 

@@ -76,6 +76,8 @@ MANAGED_FIELDS = frozenset(
         "staged_outputs",
         "detection_merge_owner",
         "detection_merge_until",
+        "chunking_lease_owner",
+        "chunking_lease_until",
     }
 )
 _PROGRESS_ATTEMPTS = 5
@@ -253,6 +255,9 @@ class JobStore(AdapterEdge, ABC):
                 f"job {job_id} is {job.status}, not {'/'.join(sources)}: cannot move to {to_status}"
             )
         changes = _Changes(self._clock(), self._checked_fields(job, fields))
+        if S.CHUNKING in sources:
+            # Leaving chunking ends its lease (the move is the lease's last use).
+            changes.values |= {"chunking_lease_owner": None, "chunking_lease_until": None}
         update = changes.enter(to_status, job)
         error = fields.get("error")
         entries = [
@@ -339,7 +344,13 @@ class JobStore(AdapterEdge, ABC):
             )
             changes = _Changes(
                 self._clock(),
-                {"error": error, "reassembly_lease_owner": None, "reassembly_lease_until": None},
+                {
+                    "error": error,
+                    "reassembly_lease_owner": None,
+                    "reassembly_lease_until": None,
+                    "chunking_lease_owner": None,
+                    "chunking_lease_until": None,
+                },
             )
             update = changes.enter(S.FAILED, job).with_outbox(
                 self._status_events(job, S.FAILED, changes.now, error=_error_body(error))
@@ -369,6 +380,68 @@ class JobStore(AdapterEdge, ABC):
         }
         condition = all_of(Equals("status", S.FAILED), Equals("updated_at", job.updated_at))
         return self._write(job_id, JobUpdate(values), condition)
+
+    def claim_chunking(
+        self, job: Job, owner: str, lease_seconds: float, *, stage: str
+    ) -> Job | None:
+        """Take the chunking lease of `job` (read by the caller, `created` or `chunking`): the
+        job becomes `chunking`, owned by `owner` (one attempt's claim token) until now +
+        lease_seconds, showing `stage`.
+
+        Succeeds when the job is still created/chunking and the lease is free or expired; None
+        otherwise (another attempt holds a live lease, or the job moved on). A job that was
+        already chunking keeps the timestamp of its first entry. NotFoundError: no job.
+        """
+        if lease_seconds <= 0:
+            raise ValueError(f"lease_seconds must be positive, got {lease_seconds}")
+        now = self._clock()
+        values: dict[str, Any] = {
+            "chunking_lease_owner": owner,
+            "chunking_lease_until": now + timedelta(seconds=lease_seconds),
+            "stage": stage,
+        }
+        changes = _Changes(now, values)
+        if job.status is S.CREATED:
+            update = changes.enter(S.CHUNKING, job)
+        else:
+            update = JobUpdate({**values, "updated_at": now})
+        condition = all_of(
+            IsIn("status", (S.CREATED, S.CHUNKING)),
+            any_of(
+                IsUnset("chunking_lease_owner"),
+                IsUnset("chunking_lease_until"),
+                Below("chunking_lease_until", now, or_equal=True),
+            ),
+        )
+        claimed = self._write(job.job_id, update, condition)
+        if claimed is None and self.get(job.job_id) is None:
+            raise NotFoundError(f"job {job.job_id} does not exist")
+        return claimed
+
+    def renew_chunking(
+        self, job_id: str, owner: str, lease_seconds: float, **fields: Any
+    ) -> Job | None:
+        """Extend `owner`'s chunking lease and set `fields` (the stage, progress) in one write;
+        None, changing nothing, when the job is no longer chunking under this lease (cancelled,
+        failed, or taken over after the lease ran out): the caller stops."""
+        job = self._require(job_id)
+        now = self._clock()
+        values = self._checked_fields(job, fields)
+        values["chunking_lease_until"] = now + timedelta(seconds=lease_seconds)
+        values["updated_at"] = now
+        condition = all_of(Equals("status", S.CHUNKING), Equals("chunking_lease_owner", owner))
+        return self._write(job_id, JobUpdate(values), condition)
+
+    def release_chunking(self, job_id: str, owner: str) -> bool:
+        """Give the chunking lease back (after a passing error), so that the retry can take the
+        job at once; False when `owner` no longer holds it."""
+        values: dict[str, Any] = {
+            "chunking_lease_owner": None,
+            "chunking_lease_until": None,
+            "updated_at": self._clock(),
+        }
+        condition = all_of(Equals("status", S.CHUNKING), Equals("chunking_lease_owner", owner))
+        return self._write(job_id, JobUpdate(values), condition) is not None
 
     def claim_reassembly(
         self, job_id: str, owner: str, lease_seconds: float, now: datetime | None = None

@@ -262,6 +262,71 @@ def test_fail_releases_the_reassembly_lease(store: JobStore) -> None:
     assert (job.reassembly_lease_owner, job.reassembly_lease_until) == (None, None)
 
 
+# The chunking lease -------------------------------------------------------------------
+
+
+def test_claim_chunking_moves_a_created_job_and_holds_it(store: JobStore, clock: Clock) -> None:
+    job, _ = store.create_if_absent(new_job())
+
+    claimed = store.claim_chunking(job, "a1", 900, stage="chunking: downloading")
+
+    assert claimed is not None and claimed.status is S.CHUNKING
+    assert claimed.stage == "chunking: downloading"
+    assert (claimed.chunking_lease_owner, claimed.chunking_lease_until) == (
+        "a1",
+        clock.now + timedelta(seconds=900),
+    )
+    assert store.get("j1") == claimed
+
+
+def test_a_live_chunking_lease_keeps_duplicates_out_until_it_expires(
+    store: JobStore, clock: Clock
+) -> None:
+    job, _ = store.create_if_absent(new_job())
+    first = store.claim_chunking(job, "a1", 60, stage="chunking")
+    assert first is not None
+    entered = first.stage_timestamps["chunking"]
+
+    assert store.claim_chunking(job, "a2", 60, stage="chunking") is None
+    assert store.claim_chunking(first, "a1", 60, stage="chunking") is None  # tokens never reused
+    clock.advance(60)
+    taken = store.claim_chunking(first, "a2", 60, stage="chunking")
+
+    assert taken is not None and taken.chunking_lease_owner == "a2"
+    assert taken.stage_timestamps["chunking"] == entered  # the first entry's time is kept
+
+
+def test_renewing_the_chunking_lease_needs_the_owner(store: JobStore, clock: Clock) -> None:
+    job, _ = store.create_if_absent(new_job())
+    store.claim_chunking(job, "a1", 60, stage="chunking")
+    clock.advance(30)
+
+    renewed = store.renew_chunking("j1", "a1", 60, stage="chunking: splitting")
+
+    assert renewed is not None and renewed.stage == "chunking: splitting"
+    assert renewed.chunking_lease_until == clock.now + timedelta(seconds=60)
+    assert store.renew_chunking("j1", "a2", 60, stage="stolen") is None
+    store.cancel("j1")
+    assert store.renew_chunking("j1", "a1", 60, stage="chunking: uploaded 1/2") is None
+
+
+def test_a_released_chunking_lease_is_free_and_leaving_chunking_ends_it(store: JobStore) -> None:
+    job, _ = store.create_if_absent(new_job())
+    first = store.claim_chunking(job, "a1", 900, stage="chunking")
+    assert first is not None
+
+    assert not store.release_chunking("j1", "a2")
+    assert store.release_chunking("j1", "a1")
+    again = store.claim_chunking(first, "a2", 900, stage="chunking")
+    assert again is not None and again.chunking_lease_owner == "a2"
+    moved = store.transition(
+        "j1", from_statuses={S.CHUNKING}, to_status=S.PROCESSING, total_segments=2
+    )
+
+    assert (moved.chunking_lease_owner, moved.chunking_lease_until) == (None, None)
+    assert store.claim_chunking(moved, "a3", 900, stage="chunking") is None
+
+
 # The reassembly lease -----------------------------------------------------------------
 
 

@@ -6,6 +6,13 @@ them as `segments/{job_id}/{index}_{total}_{mode}.mp4` (each upload is an event 
 video-worker), records the total and runs the reassembly trigger. Every step is safe to
 repeat: a redelivered message re-does the chunking and re-uploads the same keys.
 
+One attempt chunks a job at a time: it holds the job's chunking lease (a claim token per
+handling, renewed by every progress write). A duplicate upload event (S3 may deliver any event
+twice; a multipart upload to the local stack always does) that finds a live lease comes back
+when the lease runs out instead of splitting and uploading every segment again; by then the
+job is normally processing and the duplicate is dropped. A holder that dies leaves a lease that
+expires, and its own redelivered message takes the job over.
+
 A job cancelled meanwhile is checked for before the split, before each segment upload and
 when the total is recorded: the handler stops there and the job gets no more segments.
 """
@@ -15,17 +22,22 @@ from __future__ import annotations
 import logging
 import math
 import re
+import secrets
 import tempfile
 import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vidpipe_aws import (
+    SQS_MAX_VISIBILITY_SECONDS,
     BadInput,
     ConditionFailedError,
     JobStoppedError,
     NotFoundError,
     NotifyingFailureRecorder,
+    RetryLater,
     bind_log_context,
     emit_metric,
     ensure_active,
@@ -68,7 +80,7 @@ if TYPE_CHECKING:
     )
     from vidpipe_chunking.settings import ChunkingSettings
     from vidpipe_chunking.splitter import Splitter
-    from vidpipe_ffmpeg import ProbeResult, SplitResult
+    from vidpipe_ffmpeg import ProbeResult, Segment, SplitResult
     from vidpipe_types import ObjectCreated, OutboxEntry
 
 logger = logging.getLogger(__name__)
@@ -118,10 +130,13 @@ class ChunkingHandler:
         if not events:
             logger.info("nothing to chunk: the message is not an upload event (e.g. s3:TestEvent)")
             return
+        # One token per handling: a redelivery of this message while this handling still runs
+        # gets another, and waits for this lease like any duplicate.
+        token = f"{message.message_id[:12]}:{secrets.token_hex(4)}"
         bad: list[BadInput] = []
         for event in events:
             try:
-                self.handle_upload(event)
+                self.handle_upload(event, token)
             except BadInput as exc:
                 bad.append(exc)
         for extra in bad[1:]:
@@ -130,8 +145,11 @@ class ChunkingHandler:
         if bad:
             raise bad[0]
 
-    def handle_upload(self, event: ObjectCreated) -> None:
-        """Chunk one uploaded object (a no-op for keys outside `input/` and for duplicates)."""
+    def handle_upload(self, event: ObjectCreated, token: str | None = None) -> None:
+        """Chunk one uploaded object (a no-op for keys outside `input/` and for duplicates).
+
+        `token` names this attempt in the job's chunking lease (a fresh one by default)."""
+        token = token or secrets.token_hex(8)
         bucket, key = event.bucket, event.key
         if not is_input_key(key):
             logger.info("skipping s3://%s/%s: not an input key", bucket, key)
@@ -153,17 +171,24 @@ class ChunkingHandler:
         job_id = job_id or derive_job_id(bucket, key, event.version_id or info.etag)
         bind_log_context(job_id=job_id)
         with log_context(job_id=job_id, stage=STAGE):
-            job = self._start(job_id, event, info)
+            job = self._start(job_id, event, info, token)
             if job is None:
                 return
             try:
-                self._chunk(job, info)
+                self._chunk(job, info, token)
             except JobStoppedError as exc:
                 log_stopped(exc)
+            except BadInput:
+                raise
+            except Exception:
+                # A passing error (S3, DynamoDB, ffmpeg): the retry takes the job at once
+                # instead of waiting for this lease to run out.
+                self._release(job_id, token)
+                raise
 
     # Deciding ------------------------------------------------------------------------------
 
-    def _start(self, job_id: str, event: ObjectCreated, info: ObjectInfo) -> Job | None:
+    def _start(self, job_id: str, event: ObjectCreated, info: ObjectInfo, token: str) -> Job | None:
         """Create or find the job and move it to chunking; None when there is nothing to do."""
         options, bad_options = self._read_options(info.metadata)
         new = Job.new(job_id, event.bucket, event.key, options, now=self._clock())
@@ -191,7 +216,7 @@ class ChunkingHandler:
                 job_id=job_id,
                 stage=STAGE,
             )
-        return self._enter_chunking(job)
+        return self._claim(job, token)
 
     def _read_options(self, metadata: Mapping[str, str]) -> tuple[JobOptions, Exception | None]:
         try:
@@ -214,27 +239,41 @@ class ChunkingHandler:
             return False
         return True
 
-    def _enter_chunking(self, job: Job) -> Job | None:
-        if job.status is JobStatus.CHUNKING:
-            logger.info("job is already chunking (redelivery or duplicate event): chunking again")
-            return job
-        try:
-            return self._jobs.transition(
-                job.job_id,
-                from_statuses=(JobStatus.CREATED,),
-                to_status=JobStatus.CHUNKING,
-                stage="chunking: downloading",
+    def _claim(self, job: Job, token: str) -> Job | None:
+        """The job under this attempt's chunking lease; None when there is nothing left to do;
+        RetryLater while another attempt's lease is live."""
+        lease = self._settings.lease_seconds
+        claimed = self._jobs.claim_chunking(job, token, lease, stage="chunking: downloading")
+        if claimed is not None:
+            if job.status is JobStatus.CHUNKING:
+                logger.info("chunking again: the earlier attempt's lease ran out or was released")
+            return claimed
+        current = self._jobs.get(job.job_id)
+        if current is None:
+            raise NotFoundError(f"job {job.job_id} vanished while chunking started")
+        if not self._still_to_chunk(current):
+            return None
+        owner, until = current.chunking_lease_owner, current.chunking_lease_until
+        now = self._clock()
+        if owner is not None and until is not None and until > now:
+            # Come back when the lease runs out: by then the holder has normally finished (the
+            # duplicate is dropped), or died (its lease has expired and can be taken).
+            remaining = (until - now).total_seconds()
+            raise RetryLater(
+                f"job {job.job_id} is being chunked by attempt {owner} for {remaining:.0f} s more",
+                delay_seconds=min(remaining + 1, SQS_MAX_VISIBILITY_SECONDS),
             )
-        except ConditionFailedError:
-            current = self._jobs.get(job.job_id)
-            if current is None:
-                raise
-            # A duplicate delivery moved it first: decide again from where it is now.
-            return current if self._still_to_chunk(current) else None
+        raise RetryLater(f"job {job.job_id} could not take the chunking lease; trying again")
+
+    def _release(self, job_id: str, token: str) -> None:
+        try:
+            self._jobs.release_chunking(job_id, token)
+        except Exception:
+            logger.exception("could not release the chunking lease of job %s; it expires", job_id)
 
     # Chunking ------------------------------------------------------------------------------
 
-    def _chunk(self, job: Job, info: ObjectInfo) -> None:
+    def _chunk(self, job: Job, info: ObjectInfo, token: str) -> None:
         self._check_size(job.job_id, info.size)
         work_dir = self._settings.work_dir
         if work_dir is not None:
@@ -248,6 +287,7 @@ class ChunkingHandler:
             probed = self._probe(job.job_id, source)
             self._set_stage(
                 job.job_id,
+                token,
                 "chunking: splitting",
                 before="splitting",
                 source_media=describe_source(source, probed),
@@ -262,7 +302,7 @@ class ChunkingHandler:
                 result.strategy,
                 extra={"strategy": result.strategy, "total_segments": total},
             )
-            self._upload_segments(job, result)
+            self._upload_segments(job, result, token)
         elapsed_ms = (time.perf_counter() - started) * 1000
         emit_metric("ChunkingDuration", elapsed_ms, Worker=STAGE, Strategy=result.strategy)
         emit_metric("SegmentCount", total, "Count", Worker=STAGE, Strategy=result.strategy)
@@ -304,10 +344,14 @@ class ChunkingHandler:
         except InvalidMediaError as exc:
             raise BadInput(exc.reason, job_id=job_id, stage=STAGE) from exc
 
-    def _upload_segments(self, job: Job, result: SplitResult) -> None:
+    def _upload_segments(self, job: Job, result: SplitResult, token: str) -> None:
+        """Upload the segments `upload_concurrency` at a time, in index order of submission;
+        the first failure stops the rest (the retry uploads the same keys again)."""
         total = len(result.segments)
         every = max(1, math.ceil(total / PROGRESS_UPDATES))
-        for segment in result.segments:
+        done = 0
+
+        def upload(segment: Segment) -> None:
             # Each upload is an event a video-worker acts on: none for a cancelled job.
             ensure_active(self._jobs, job.job_id, before=f"uploading segment {segment.index}")
             key = build_segment_key(job.job_id, segment.index, total, job.options.mode)
@@ -315,14 +359,29 @@ class ChunkingHandler:
                 segment.path, job.source_bucket, key, content_type=SEGMENT_CONTENT_TYPE
             )
             fault_point("chunking.segment_uploaded")
-            done = segment.index + 1
-            # The last upload's progress is shown by the move to processing just after.
-            if done % every == 0 and done < total:
-                self._set_stage(
-                    job.job_id,
-                    f"chunking: uploaded {done}/{total} segments",
-                    before=f"uploading segment {done}",
-                )
+
+        concurrency = self._settings.upload_concurrency
+        queued = iter(result.segments)
+        with ThreadPoolExecutor(concurrency, "segment-upload") as pool:
+            # At most `concurrency` in flight, the next submitted after the progress write (the
+            # cancel check) that follows a finished one.
+            pending = {pool.submit(upload, segment) for segment in islice(queued, concurrency)}
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    future.result()  # the first error (a cancel included) stops the rest
+                before, done = done, done + len(finished)
+                # The last upload's progress is shown by the move to processing just after.
+                if done // every > before // every and done < total:
+                    self._set_stage(
+                        job.job_id,
+                        token,
+                        f"chunking: uploaded {done}/{total} segments",
+                        before=f"uploading segment {done}",
+                    )
+                pending |= {
+                    pool.submit(upload, segment) for segment in islice(queued, len(finished))
+                }
 
     def _finish(self, job: Job, total: int) -> None:
         try:
@@ -362,10 +421,14 @@ class ChunkingHandler:
         request = detection_request_for(job)
         return [request_entry(OutboxKind.DETECTION, request.model_dump_json(), self._clock())]
 
-    def _set_stage(self, job_id: str, stage: str, *, before: str, **fields: Any) -> None:
-        """Show the stage (and any other fields), unless the job is final by now (then stop:
-        JobStoppedError)."""
-        if self._jobs.update_active(job_id, stage=stage, **fields) is None:
+    def _set_stage(
+        self, job_id: str, token: str, stage: str, *, before: str, **fields: Any
+    ) -> None:
+        """Show the stage (and any other fields) and renew the lease, unless the job is final
+        by now or another attempt took it over after this lease ran out (then stop:
+        JobStoppedError; the other attempt finishes the job)."""
+        lease = self._settings.lease_seconds
+        if self._jobs.renew_chunking(job_id, token, lease, stage=stage, **fields) is None:
             current = self._jobs.get(job_id)
             raise JobStoppedError(job_id, None if current is None else current.status, before)
 

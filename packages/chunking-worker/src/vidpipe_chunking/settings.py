@@ -58,6 +58,13 @@ class ChunkingSettings(WorkerSettings):
     )
     # Decode the upload once before a stream-copy split, so a corrupt file fails here, named.
     split_verify_decoding: bool = Field(default=True, validation_alias="SPLIT_VERIFY_DECODING")
+    # One attempt chunks a job at a time: a duplicate upload event waits this long at most for
+    # the attempt holding the lease (renewed at every progress write) before taking over.
+    lease_seconds: float = Field(default=900.0, gt=0, validation_alias="CHUNKING_LEASE_SECONDS")
+    # Segments uploaded at once: each upload is mostly waiting on S3.
+    upload_concurrency: int = Field(
+        default=8, ge=1, le=64, validation_alias="SEGMENT_UPLOAD_CONCURRENCY"
+    )
 
     @field_validator("default_mode", mode="before")
     @classmethod

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from vidpipe_types import DetectionOptions, DetectionRequest, Job, JobOptions, JobStatus
 
-from ..support import INPUT_BUCKET, World
+from ..support import INPUT_BUCKET, TINY, FakeSplitter, World, make_world
 
 KEY = "input/api-job/source.mp4"
 NOW = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -108,11 +108,29 @@ def test_a_cancel_before_the_split_uploads_no_segment(world: World, upload_file:
 
 
 def test_a_cancel_between_segment_uploads_stops_the_uploads(
-    world: World, upload_file: Path
+    tmp_path: Path, upload_file: Path
 ) -> None:
+    world = make_world(tmp_path, SEGMENT_UPLOAD_CONCURRENCY=1)
     api_job(world, "job-c2", JobOptions(detect=True))
     world.jobs.cancel_at_stage = "chunking: uploaded 1/3 segments"
 
     upload(world, "job-c2", upload_file)
 
     assert_stopped_cancelled(world, "job-c2", segments=1)
+
+
+def test_a_cancel_during_parallel_uploads_stops_those_not_started(
+    tmp_path: Path, upload_file: Path
+) -> None:
+    # 30 segments, 2 at a time: the cancel lands at the first progress write (3 or 4 of 30);
+    # the two uploads already running may finish, no other starts.
+    probed = TINY.model_copy(update={"duration": 30.0, "keyframes": tuple(map(float, range(30)))})
+    world = make_world(tmp_path, splitter=FakeSplitter(probed=probed), SEGMENT_UPLOAD_CONCURRENCY=2)
+    api_job(world, "job-c3", JobOptions(detect=True))
+    world.jobs.cancel_at_stage = "chunking: uploaded "
+
+    upload(world, "job-c3", upload_file)
+
+    job = world.jobs.get("job-c3")
+    assert job is not None and job.status is JobStatus.CANCELLED
+    assert 3 <= len(world.segment_keys("job-c3")) <= 6

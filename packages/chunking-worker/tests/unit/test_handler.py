@@ -4,12 +4,13 @@ tests/integration)."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from vidpipe_aws import BadInput
+from vidpipe_aws import BadInput, RetryLater
 from vidpipe_aws.webhook import NotifyingFailureRecorder
 from vidpipe_ffmpeg import InvalidMediaError, ProbeResult
 from vidpipe_testkit import S3_TEST_EVENT_BODY, s3_event_body
@@ -24,7 +25,7 @@ from vidpipe_types import (
     derive_job_id,
 )
 
-from ..support import INPUT_BUCKET, FakeSplitter, World, make_world, message
+from ..support import INPUT_BUCKET, TINY, FakeSplitter, World, make_world, message
 
 KEY = "input/tiny clip.mp4"
 
@@ -113,7 +114,10 @@ def test_an_upload_becomes_a_processing_job_with_its_segments(
     assert list(world.work_dir.iterdir()) == []  # the temporary files are gone
 
 
-def test_progress_is_written_to_the_job_as_segments_upload(world: World, upload_file: Path) -> None:
+def test_progress_is_written_to_the_job_as_segments_upload(
+    tmp_path: Path, upload_file: Path
+) -> None:
+    world = make_world(tmp_path, SEGMENT_UPLOAD_CONCURRENCY=1)
     world.handler(world.upload(KEY, upload_file, {"job-id": "job-p"}))
 
     assert world.jobs.stages == [
@@ -121,6 +125,18 @@ def test_progress_is_written_to_the_job_as_segments_upload(world: World, upload_
         "chunking: uploaded 1/3 segments",
         "chunking: uploaded 2/3 segments",
     ]
+
+
+def test_parallel_uploads_write_progress_about_ten_times(tmp_path: Path, upload_file: Path) -> None:
+    probed = TINY.model_copy(update={"duration": 40.0, "keyframes": tuple(map(float, range(40)))})
+    world = make_world(tmp_path, splitter=FakeSplitter(probed=probed))
+    world.handler(world.upload(KEY, upload_file, {"job-id": "job-p"}))
+
+    uploaded = [stage for stage in world.jobs.stages if stage.startswith("chunking: uploaded")]
+    assert 1 <= len(uploaded) <= 10
+    counts = [int(stage.split()[2].split("/")[0]) for stage in uploaded]
+    assert counts == sorted(counts) and counts[-1] < 40
+    assert world.segment_keys("job-p") == expected_keys("job-p", 40)
 
 
 def test_without_a_job_id_the_job_id_is_derived_from_the_object(
@@ -202,6 +218,97 @@ def test_a_redelivery_after_a_crash_mid_chunking_chunks_again(
     job = world.jobs.get("job-c")
     assert job is not None and job.status is JobStatus.PROCESSING and job.total_segments == 3
     assert world.segment_keys("job-c") == expected_keys("job-c", 3)
+
+
+def chunking_job(world: World, job_id: str) -> Job:
+    job, _ = world.jobs.create_if_absent(
+        Job.new(job_id, INPUT_BUCKET, KEY, JobOptions(), datetime.now(UTC))
+    )
+    return job
+
+
+def test_a_duplicate_event_waits_for_the_attempt_holding_the_lease(
+    world: World, upload_file: Path
+) -> None:
+    msg = world.upload(KEY, upload_file, {"job-id": "job-l"})
+    held = world.jobs.claim_chunking(chunking_job(world, "job-l"), "other", 900, stage="chunking")
+    assert held is not None
+
+    with pytest.raises(RetryLater, match="being chunked by attempt other") as raised:
+        world.handler(message(msg.body, receive_count=2))
+
+    # Back when the lease runs out, not sooner; nothing downloaded, split or uploaded.
+    assert raised.value.delay_seconds is not None and 890 < raised.value.delay_seconds <= 901
+    assert world.storage.downloads == []
+    assert world.segment_keys("job-l") == []
+    job = world.jobs.get("job-l")
+    assert job is not None and job.chunking_lease_owner == "other"
+
+
+def test_a_duplicate_after_the_holder_finished_only_evaluates_reassembly(
+    world: World, upload_file: Path
+) -> None:
+    msg = world.upload(KEY, upload_file, {"job-id": "job-d"})
+    world.handler(msg)
+    uploads = list(world.storage.uploads)
+
+    world.handler(message(msg.body, receive_count=2))
+
+    assert world.storage.uploads == uploads
+    job = world.jobs.get("job-d")
+    assert job is not None and job.status is JobStatus.PROCESSING
+    assert (job.chunking_lease_owner, job.chunking_lease_until) == (None, None)
+
+
+def test_an_expired_lease_is_taken_over(world: World, upload_file: Path) -> None:
+    msg = world.upload(KEY, upload_file, {"job-id": "job-x"})
+    # The attempt that held it died: its lease ran out.
+    assert world.jobs.claim_chunking(chunking_job(world, "job-x"), "dead", 0.001, stage="c")
+    time.sleep(0.01)
+
+    world.handler(message(msg.body, receive_count=2))
+
+    job = world.jobs.get("job-x")
+    assert job is not None and job.status is JobStatus.PROCESSING
+    assert world.segment_keys("job-x") == expected_keys("job-x", 3)
+
+
+def test_an_attempt_whose_lease_was_taken_over_stops(world: World, upload_file: Path) -> None:
+    msg = world.upload(KEY, upload_file, {"job-id": "job-t"})
+    real_renew = world.jobs.renew_chunking
+
+    def taken_over(job_id: str, owner: str, lease_seconds: float, **fields: object) -> Job | None:
+        # Our lease ran out during the split and a duplicate took the job.
+        world.jobs.release_chunking(job_id, owner)
+        current = world.jobs.get(job_id)
+        assert current is not None
+        assert world.jobs.claim_chunking(current, "newcomer", 900, stage="chunking")
+        world.jobs.renew_chunking = real_renew  # type: ignore[method-assign]
+        return real_renew(job_id, owner, lease_seconds, **fields)
+
+    world.jobs.renew_chunking = taken_over  # type: ignore[method-assign]
+    world.handler(msg)
+
+    job = world.jobs.get("job-t")
+    assert job is not None and job.status is JobStatus.CHUNKING
+    assert job.chunking_lease_owner == "newcomer"
+    assert world.segment_keys("job-t") == []
+
+
+def test_a_passing_error_gives_the_lease_back(world: World, upload_file: Path) -> None:
+    msg = world.upload(KEY, upload_file, {"job-id": "job-e"})
+    assert world.splitter is not None
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    world.splitter.split = broken  # type: ignore[method-assign]
+    with pytest.raises(OSError, match="disk full"):
+        world.handler(msg)
+
+    job = world.jobs.get("job-e")
+    assert job is not None and job.status is JobStatus.CHUNKING
+    assert job.chunking_lease_owner is None  # the retry takes the job at once
 
 
 def test_a_duplicate_event_for_a_failed_job_does_nothing(world: World, upload_file: Path) -> None:

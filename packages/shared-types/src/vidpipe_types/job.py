@@ -448,6 +448,10 @@ class Job(BaseModel):
     # The detection merge's lease (segment-parallel detection): who merges the parts, until when.
     detection_merge_owner: str | None = None
     detection_merge_until: UtcDatetime | None = None
+    # The chunking lease: which attempt splits the upload, until when (a duplicate upload event
+    # waits for it instead of splitting and uploading every segment again).
+    chunking_lease_owner: str | None = None
+    chunking_lease_until: UtcDatetime | None = None
 
     def stage_reports(self) -> list[StageReport]:
         """Every stage the job asked for, in order: video (always), detection (``detect``),
