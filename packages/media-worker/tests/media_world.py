@@ -67,9 +67,11 @@ class FakeMediaTools:
     each input (as ffmpeg's concat demuxer does), probes read the index."""
 
     concats: list[list[Path]] = field(default_factory=list)
+    probes: list[Path] = field(default_factory=list)
     fail_concat: bool = False
 
     def probe(self, path: Path) -> ProbeResult:
+        self.probes.append(path)
         frames, _ = _read(path)
         return ProbeResult(
             duration=frames / FPS,
@@ -199,9 +201,14 @@ class World:
         )
 
     def add_processed(
-        self, job_id: str, segments: list[Path], indices: range | None = None
+        self,
+        job_id: str,
+        segments: list[Path],
+        indices: range | None = None,
+        frame_counts: list[int] | None = None,
     ) -> None:
-        """Upload output segments and write their completions, as the video-worker does."""
+        """Upload output segments and write their completions, as the video-worker does
+        (with each output's frame count when given, as today's video-worker records it)."""
         for index in indices if indices is not None else range(len(segments)):
             key = build_output_segment_key(job_id, index)
             self.storage.upload_file(segments[index], OUTPUT_BUCKET, key, content_type="video/mp4")
@@ -212,6 +219,7 @@ class World:
                     output_s3_uri=s3_uri(OUTPUT_BUCKET, key),
                     completed_at=self.clock(),
                     total_segments=len(segments),
+                    frame_count=None if frame_counts is None else frame_counts[index],
                 )
             )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
 
@@ -22,6 +23,13 @@ if TYPE_CHECKING:
     from vidpipe_aws.storage import PostCondition
 
 MIB = 1024 * 1024
+
+
+def _object_size(response: Any) -> int:
+    """The whole object's size from a ranged GET (`Content-Range: bytes 0-99/12345`)."""
+    content_range = str(response.get("ContentRange") or "")
+    total = content_range.rpartition("/")[2]
+    return int(total) if total.isdigit() else int(response.get("ContentLength", 0))
 
 
 def default_transfer_config() -> TransferConfig:
@@ -84,9 +92,35 @@ class S3Storage(ObjectStorage):
         )
 
     def _download_file(self, bucket: str, key: str, path: Path) -> None:
-        # boto3 writes to a temporary name next to `path` and renames it when complete, so a
-        # failed download never leaves a truncated file under the real name.
-        self._client.download_file(bucket, key, str(path), Config=self._transfer)
+        # One ranged GET first: an object below the multipart threshold (a segment, most
+        # uploads) is then fetched in one request, where boto3's download_file HEADs it first.
+        # A larger one goes through the transfer manager's parallel ranged GETs.
+        threshold = self._transfer.multipart_threshold
+        partial = path.with_name(f"{path.name}.{secrets.token_hex(4)}.part")
+        try:
+            response = self._client.get_object(
+                Bucket=bucket, Key=key, Range=f"bytes=0-{threshold - 1}"
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "InvalidRange":
+                raise
+            path.write_bytes(b"")  # an empty object has no byte 0 to range over
+            return
+        body = response["Body"]
+        if _object_size(response) > threshold:
+            body.close()
+            # boto3 writes to a temporary name next to `path` and renames it when complete,
+            # so a failed download never leaves a truncated file under the real name.
+            self._client.download_file(bucket, key, str(path), Config=self._transfer)
+            return
+        try:
+            with partial.open("wb") as out:
+                for chunk in body.iter_chunks(MIB):
+                    out.write(chunk)
+            partial.replace(path)  # the same promise: never a truncated file under `path`
+        finally:
+            body.close()
+            partial.unlink(missing_ok=True)
 
     def _head(self, bucket: str, key: str) -> ObjectInfo:
         response = self._client.head_object(Bucket=bucket, Key=key)

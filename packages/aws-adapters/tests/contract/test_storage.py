@@ -49,6 +49,19 @@ def test_upload_then_download_round_trips_bytes(storage: ObjectStorage, tmp_path
     assert (tmp_path / "out" / "copy.bin").read_bytes() == data
 
 
+@pytest.mark.parametrize("size", [0, 1, 5000])
+def test_small_and_empty_objects_download_whole(
+    storage: ObjectStorage, tmp_path: Path, size: int
+) -> None:
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    storage.upload_file(write(tmp_path / "in.bin", data), BUCKET, "segments/j1/a.mp4")
+
+    target = tmp_path / "copy.bin"
+    assert storage.download_file(BUCKET, "segments/j1/a.mp4", target) == size
+    assert target.read_bytes() == data
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.bin", "in.bin"]  # no .part
+
+
 def test_head_reports_size_etag_type_and_lowercased_metadata(
     storage: ObjectStorage, tmp_path: Path
 ) -> None:

@@ -101,3 +101,23 @@ def test_presigned_urls_carry_their_expiry_and_it_is_capped(s3: AwsClients) -> N
 
     assert now + 55 <= _expires_at(short) <= now + 65
     assert _expires_at(long) <= time.time() + MAX_PRESIGN_SECONDS + 5
+
+
+def test_a_small_object_downloads_in_one_request(s3: AwsClients, tmp_path: Path) -> None:
+    storage = S3Storage(s3.s3)
+    source = tmp_path / "segment.mp4"
+    source.write_bytes(os.urandom(300_000))
+    storage.upload_file(source, BUCKET, "segments/j1/00000_00001_passthrough.mp4")
+    calls: list[str] = []
+
+    def record(model: object, **_: object) -> None:
+        calls.append(getattr(model, "name", "?"))
+
+    s3.s3.meta.events.register("before-call.s3", record)
+    try:
+        storage.download_file(BUCKET, "segments/j1/00000_00001_passthrough.mp4", tmp_path / "b")
+    finally:
+        s3.s3.meta.events.unregister("before-call.s3", record)
+
+    assert calls == ["GetObject"]  # no HEAD before it
+    assert (tmp_path / "b").read_bytes() == source.read_bytes()

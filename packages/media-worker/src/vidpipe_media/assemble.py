@@ -86,14 +86,25 @@ def download_segments(
     return _in_parallel(download, completions)
 
 
-def join_segments(segments: Sequence[Path], final: Path, tools: MediaTools) -> JoinedVideo:
+def join_segments(
+    segments: Sequence[Path],
+    final: Path,
+    tools: MediaTools,
+    frame_counts: Sequence[int | None] = (),
+) -> JoinedVideo:
     """Concatenate without re-encoding into `final` and check that no frame was lost.
 
+    `frame_counts`: each segment's frames as its completion recorded them (the video-worker
+    probed its output); only when one is missing are the segments probed here.
     BadSegmentError names a segment that is not a whole video.
     """
-    expected = _in_parallel(
-        lambda indexed: _probe_segment(indexed[0], indexed[1], tools), enumerate(segments)
-    )
+    expected: list[int | None]
+    if len(frame_counts) == len(segments) and None not in frame_counts:
+        expected = list(frame_counts)
+    else:
+        expected = _in_parallel(
+            lambda indexed: _probe_segment(indexed[0], indexed[1], tools), enumerate(segments)
+        )
     started = time.monotonic()
     try:
         tools.concat(segments, final)

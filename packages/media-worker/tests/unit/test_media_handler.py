@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from media_world import OUTPUT_BUCKET, World, fake_video, message
+from media_world import OUTPUT_BUCKET, SEGMENT_FRAMES, World, fake_video, message
 
 from vidpipe_aws.fakes import InMemoryObjectStorage
 from vidpipe_aws.queue import ReceivedMessage
@@ -309,6 +309,32 @@ def test_a_corrupt_segment_is_bad_input_naming_it(
     assert raised.value.job_id == JOB and raised.value.stage == "reassembling"
     assert raised.value.reason.startswith(reason)
     assert output_keys(world) == set() and world.notifier.sent == []
+
+
+def test_frame_counts_from_the_completions_spare_a_probe_of_every_segment(
+    world: World, segments: list[Path]
+) -> None:
+    assert world.tools is not None
+    world.add_job(JOB, total=len(segments))
+    world.add_processed(JOB, segments, frame_counts=list(SEGMENT_FRAMES))
+
+    world.handler("worker-a")(message(JOB, len(segments)))
+
+    assert world.job(JOB).status is JobStatus.COMPLETED
+    assert [path.name for path in world.tools.probes] == ["final.mp4"]  # the join, once
+
+
+def test_a_truncated_segment_is_still_named_when_its_completion_has_a_frame_count(
+    world: World, segments: list[Path], tmp_path: Path
+) -> None:
+    # Recorded whole by the video-worker, cut short in the bucket since: the join's frame
+    # count differs from the completions' sum, and the blame probes each segment alone.
+    damaged = [*segments[:2], fake_video(tmp_path / "cut.mp4", 50, 20), *segments[3:]]
+    world.add_job(JOB, total=len(damaged))
+    world.add_processed(JOB, damaged, frame_counts=[*SEGMENT_FRAMES[:2], 50, *SEGMENT_FRAMES[3:]])
+
+    with pytest.raises(BadInput, match="output segment 2: truncated or corrupt: only 20 of"):
+        world.handler("worker-a")(message(JOB, len(damaged)))
 
 
 def test_a_failed_join_names_the_segment_that_does_not_copy(

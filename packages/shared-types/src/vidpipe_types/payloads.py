@@ -71,6 +71,9 @@ class SegmentCompletion(BaseModel):
     output_s3_uri: str = Field(pattern=r"^s3://[^/]+/.+")
     completed_at: UtcDatetime
     total_segments: int = Field(ge=1, le=MAX_SEGMENTS)
+    # The output's video frames as the video-worker probed them (its MP4 index), so that
+    # reassembly checks the join without probing every segment again; None when unknown.
+    frame_count: int | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _index_below_total(self) -> Self:

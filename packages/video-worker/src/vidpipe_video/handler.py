@@ -29,7 +29,7 @@ from vidpipe_aws import (
     log_context,
     log_stopped,
 )
-from vidpipe_ffmpeg import InvalidMediaError
+from vidpipe_ffmpeg import InvalidMediaError, probe
 from vidpipe_types import (
     JobStatus,
     SegmentCompletion,
@@ -188,6 +188,7 @@ class VideoHandler:
             self._run_model(model, segment, src, dst, context)
             duration_ms = (time.perf_counter() - started) * 1000
             output_bytes = dst.stat().st_size
+            frame_count = self._output_frames(model, dst, context)
             ensure_active(
                 self._jobs, segment.job_id, before=f"uploading segment {segment.segment_index}"
             )
@@ -198,7 +199,7 @@ class VideoHandler:
                 dst, self._output_bucket, output_key, content_type=OUTPUT_CONTENT_TYPE
             )
         fault_point("video.uploaded")
-        self._record_completion(segment, output_key)
+        self._record_completion(segment, output_key, frame_count)
         mode = segment.mode.value
         logger.info(
             "segment %d of %d processed (%s) in %.0f ms",
@@ -244,6 +245,19 @@ class VideoHandler:
         if not dst.is_file() or dst.stat().st_size == 0:
             raise ModelOutputError(f"model {model.name!r} wrote no output for {src.name}")
 
+    def _output_frames(self, model: SegmentModel, dst: Path, context: SegmentContext) -> int | None:
+        """The output's frame count (its MP4 index), probed here unless the model knew it: one
+        probe per segment on the parallel stage instead of one each in the single reassembly."""
+        probed = context.output_probe
+        if probed is None:
+            try:
+                probed = probe(dst, self._settings.ffmpeg_limits(), with_keyframes=False)
+            except InvalidMediaError as exc:
+                raise ModelOutputError(
+                    f"model {model.name!r} wrote an output ffprobe cannot read: {exc.reason}"
+                ) from exc
+        return probed.video.frame_count if probed.video else None
+
     def _upload_artifacts(self, context: SegmentContext) -> None:
         prefix = job_output_prefix(context.job_id)
         for artifact in context.artifacts:
@@ -257,13 +271,16 @@ class VideoHandler:
                 content_type=artifact.content_type,
             )
 
-    def _record_completion(self, segment: VideoWorkerPayload, output_key: str) -> None:
+    def _record_completion(
+        self, segment: VideoWorkerPayload, output_key: str, frame_count: int | None
+    ) -> None:
         completion = SegmentCompletion(
             job_id=segment.job_id,
             segment_index=segment.segment_index,
             output_s3_uri=s3_uri(self._output_bucket, output_key),
             completed_at=self._clock(),
             total_segments=segment.total_segments,
+            frame_count=frame_count,
         )
         if not self._completions.put(completion):
             logger.info("completion of segment %d already recorded", segment.segment_index)

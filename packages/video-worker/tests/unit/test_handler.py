@@ -66,6 +66,7 @@ def test_a_segment_is_processed_recorded_and_triggers_reassembly(
             output_s3_uri=f"s3://{OUTPUT_BUCKET}/jobs/job1/segments/0.mp4",
             completed_at=NOW,
             total_segments=1,
+            frame_count=25,  # the segment's frames, for reassembly's check without a probe
         )
     ]
     assert worker.reassembly_requests() == [
@@ -235,6 +236,32 @@ def test_grayscale_output_really_is_grey(worker: Worker, colour_segment: Path) -
     assert chroma_spread(colour_segment, 96, 64) > 40  # the source is colourful
     assert chroma_spread(output, 96, 64) <= 2
     assert [r.job_id for r in worker.reassembly_requests()] == ["grey"]
+    # A re-encoded output is probed by the handler; its frame count goes with the completion.
+    (completion,) = worker.completions.list("grey")
+    assert completion.frame_count == 25
+
+
+class UnreadableOutputModel(SegmentModel):
+    name = Mode.GRAYSCALE.value
+
+    def process(self, src: Path, dst: Path, context: SegmentContext) -> None:
+        dst.write_bytes(b"not a video at all")
+
+
+def test_an_output_ffprobe_cannot_read_is_a_model_error_and_records_nothing(
+    tmp_path: Path, colour_segment: Path
+) -> None:
+    registry = ModelRegistry([UnreadableOutputModel()])
+    registry.load_all()
+    worker = Worker(tmp_path / "work", registry)
+    worker.add_job("bad", total=1, mode=Mode.GRAYSCALE)
+    key = worker.upload_segment(colour_segment, "bad", 0, 1, Mode.GRAYSCALE)
+
+    with pytest.raises(ModelOutputError, match="'grayscale' wrote an output ffprobe cannot read"):
+        worker.handle(key)
+
+    assert worker.completions.list("bad") == []
+    assert worker.output_keys() == []
 
 
 def test_a_mode_not_enabled_here_is_retried_later_and_names_the_setting(

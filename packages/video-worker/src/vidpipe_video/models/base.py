@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from vidpipe_ffmpeg import ProbeResult
     from vidpipe_types import JobOptions
 
 
@@ -35,6 +36,10 @@ class SegmentContext:
     temporary files there, never beside `src`. Extra outputs are added with `add_artifact`
     (keys built with `vidpipe_types` builders, e.g. `build_frame_key`): the handler uploads
     them to the output bucket before it records the segment as complete.
+
+    `output_probe`: a model that already knows its output's probe (passthrough: the output is
+    a byte copy of the input it probed) sets it; otherwise the handler probes the output. Its
+    frame count travels with the segment's completion, so reassembly does not probe again.
     """
 
     job_id: str
@@ -44,6 +49,7 @@ class SegmentContext:
     options: JobOptions
     work_dir: Path
     artifacts: list[Artifact] = field(default_factory=list)
+    output_probe: ProbeResult | None = None
 
     def add_artifact(self, key: str, path: Path, content_type: str) -> None:
         self.artifacts.append(Artifact(key=key, path=path, content_type=content_type))

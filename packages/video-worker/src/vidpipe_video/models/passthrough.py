@@ -23,6 +23,7 @@ class PassthroughModel(SegmentModel):
 
     def process(self, src: Path, dst: Path, context: SegmentContext) -> None:
         # A segment that is not a readable video would only fail later, at reassembly, where
-        # the reason is harder to trace back: probe it here (InvalidMediaError).
-        probe(src, self._limits, with_keyframes=False)
+        # the reason is harder to trace back: probe it here (InvalidMediaError). The output is
+        # a byte copy, so this is its probe too.
+        context.output_probe = probe(src, self._limits, with_keyframes=False)
         shutil.copyfile(src, dst)
