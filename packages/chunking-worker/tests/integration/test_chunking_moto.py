@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from vidpipe_aws import RetryLater
 from vidpipe_ffmpeg import probe
 from vidpipe_types import (
     DetectionRequest,
@@ -124,3 +127,59 @@ def test_a_duplicate_event_uploads_no_segment_twice(
     assert after.total_segments == before.total_segments
     assert drain_events(stack.queue(Worker.VIDEO)) == []
     assert [n["status"] for n in chunker.notifier.sent] == ["processing"]
+
+
+def test_a_duplicate_event_during_chunking_waits_instead_of_splitting_again(
+    stack: Stack, chunker: Chunker, tiny_video: Path
+) -> None:
+    # Two deliveries of the same upload event at once, on DynamoDB's conditions: one attempt
+    # takes the chunking lease and splits; the other does no work and comes back later.
+    stack.ctx.storage.upload_file(
+        tiny_video, stack.input_bucket, "input/dup.mp4", metadata={"job-id": "dup-1"}
+    )
+    received = receive_until(stack.queue(Worker.CHUNKING), wanted=1)
+    (message,) = [message for message, events in received if events]  # not S3's TestEvent
+    splitting = threading.Event()
+    release = threading.Event()
+    real_split = chunker.handler._splitter.split
+    splits: list[str] = []
+
+    def slow_split(*args: Any, **kwargs: Any) -> Any:
+        splits.append(threading.current_thread().name)
+        splitting.set()
+        assert release.wait(30)
+        return real_split(*args, **kwargs)
+
+    chunker.handler._splitter.split = slow_split  # type: ignore[method-assign]
+    failures: list[BaseException] = []
+
+    def handle_first() -> None:
+        try:
+            chunker.handler(message)
+        except BaseException as exc:
+            failures.append(exc)
+            splitting.set()
+
+    first = threading.Thread(target=handle_first, name="first")
+    first.start()
+    try:
+        assert splitting.wait(30)
+        assert failures == []
+        with pytest.raises(RetryLater, match="being chunked by attempt") as raised:
+            chunker.handler(message)  # the duplicate, while the first holds the lease
+    finally:
+        release.set()
+        first.join(60)
+
+    assert failures == []
+    assert splits == ["first"]
+    assert raised.value.delay_seconds is not None and raised.value.delay_seconds > 800
+    job = stack.ctx.jobs.get("dup-1")
+    assert job is not None and job.status is JobStatus.PROCESSING
+    assert job.chunking_lease_owner is None
+    keys = list(stack.ctx.storage.list_keys(stack.input_bucket, "segments/dup-1/"))
+    assert job.total_segments is not None and len(keys) == job.total_segments
+    # The duplicate coming back finds the job processing: the trigger runs, nothing else.
+    chunker.handler(message)
+    assert splits == ["first"]
+    assert chunker.trigger.calls == [("dup-1", "chunking")] * 2
