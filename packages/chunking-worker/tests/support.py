@@ -48,9 +48,9 @@ class CountingTrigger(ReassemblyTrigger):
         super().__init__(*args, **kwargs)
         self.calls: list[tuple[str, str]] = []
 
-    def evaluate(self, job_id: str, reason: ReassemblyReason) -> bool:
+    def evaluate(self, job_id: str, reason: ReassemblyReason, **kwargs: Any) -> bool:
         self.calls.append((job_id, reason))
-        return super().evaluate(job_id, reason)
+        return super().evaluate(job_id, reason, **kwargs)
 
 
 INPUT_BUCKET = "vidpipe-input"

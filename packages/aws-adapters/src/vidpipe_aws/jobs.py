@@ -298,13 +298,17 @@ class JobStore(AdapterEdge, ABC):
         values["updated_at"] = self._clock()
         return self._write(job_id, JobUpdate(values), IsIn("status", NOT_FINAL))
 
-    def record_progress(self, job_id: str, completed_segments: int) -> bool:
+    def record_progress(
+        self, job_id: str, completed_segments: int, *, known: Job | None = None
+    ) -> bool:
         """Raise completed_segments to this value (never lower it); False when nothing changed.
 
         Display only: the count is what the trigger decides on. A final job is left alone.
+        `known`: the job as the caller read it in this message, used for the first attempt
+        instead of reading it again (the write's condition catches any change since).
         """
-        for _ in range(_PROGRESS_ATTEMPTS):
-            job = self._require(job_id)
+        for attempt in range(_PROGRESS_ATTEMPTS):
+            job = known if attempt == 0 and known is not None else self._require(job_id)
             if job.status.is_final or job.completed_segments >= completed_segments:
                 return False
             values: dict[str, Any] = {

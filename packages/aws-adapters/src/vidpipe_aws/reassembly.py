@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from vidpipe_aws.completions import SegmentCompletionStore
     from vidpipe_aws.jobs import JobStore
     from vidpipe_aws.queue import Queue
+    from vidpipe_types.job import Job
 
 logger = logging.getLogger(__name__)
 
@@ -35,13 +36,18 @@ class ReassemblyTrigger:
         self._completions = completions
         self._queue = reassembly_queue
 
-    def evaluate(self, job_id: str, reason: ReassemblyReason) -> bool:
+    def evaluate(self, job_id: str, reason: ReassemblyReason, *, known: Job | None = None) -> bool:
         """Send a ReassemblyPayload when every segment of the job has completed.
 
         True when it sent. Idempotent in effect: calling it again sends again (a duplicate the
         lease absorbs) but changes no decision.
+
+        `known`: the job as the caller read it while handling this message. When it already
+        has its total (which never changes once recorded), it is used instead of reading the
+        job again: a status gone final since costs at most one request the media-worker drops.
         """
-        job = self._jobs.get(job_id)
+        usable = known is not None and known.total_segments is not None
+        job = known if usable and known is not None else self._jobs.get(job_id)
         if job is None or job.status.is_final:
             logger.debug("reassembly of %s not needed: job %s", job_id, job and job.status)
             return False
@@ -52,7 +58,7 @@ class ReassemblyTrigger:
             logger.debug("reassembly of %s waits: total not known yet", job_id)
             return False
         completed = self._completions.count(job_id)
-        self._jobs.record_progress(job_id, min(completed, total))
+        self._jobs.record_progress(job_id, min(completed, total), known=job)
         if completed < total:
             logger.debug("reassembly of %s waits: %d of %d segments", job_id, completed, total)
             return False

@@ -163,3 +163,54 @@ def test_a_redelivered_completion_still_evaluates(world: World) -> None:
     # "already there", and the trigger still runs and sends.
     assert world.complete_segment(1, total=2) is False
     assert world.trigger.evaluate("j1", "completion") is True
+
+
+class CountingJobStore(InMemoryJobStore):
+    def __init__(self) -> None:
+        super().__init__(clock=lambda: NOW)
+        self.reads = 0
+
+    def get(self, job_id: str) -> Job | None:
+        self.reads += 1
+        return super().get(job_id)
+
+
+def test_a_known_job_with_its_total_is_not_read_again() -> None:
+    jobs = CountingJobStore()
+    completions = InMemorySegmentCompletionStore()
+    queue = InMemoryQueue(name="reassembly")
+    world = World(jobs, completions, queue, ReassemblyTrigger(jobs, completions, queue))
+    world.create()
+    world.start_processing(total=1)
+    known = jobs.get("j1")
+    world.complete_segment(0, total=1)
+    jobs.reads = 0
+
+    assert world.trigger.evaluate("j1", "completion", known=known)
+
+    assert jobs.reads == 0  # neither the trigger nor the progress write read the job
+    assert [p.total_segments for p in world.sent()] == [1]
+    stored = jobs.get("j1")
+    assert stored is not None and stored.completed_segments == 1
+
+
+def test_a_known_job_without_its_total_is_read_again(world: World) -> None:
+    world.create()
+    known = world.jobs.get("j1")  # read before chunking recorded the total
+    world.start_processing(total=1)
+    world.complete_segment(0, total=1)
+
+    assert world.trigger.evaluate("j1", "completion", known=known)
+
+
+def test_a_stale_known_progress_is_never_lowered(world: World) -> None:
+    world.create()
+    world.start_processing(total=3)
+    stale = world.jobs.get("j1")
+    for index in range(3):
+        world.complete_segment(index)
+    world.jobs.record_progress("j1", 3)
+
+    assert not world.jobs.record_progress("j1", 2, known=stale)
+    stored = world.jobs.get("j1")
+    assert stored is not None and stored.completed_segments == 3

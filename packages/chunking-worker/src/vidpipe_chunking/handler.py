@@ -387,7 +387,7 @@ class ChunkingHandler:
         try:
             # The `job.processing` webhook and the detection request are written with the
             # status (the job's outbox): a kill after this line delays them, never loses them.
-            self._jobs.transition(
+            processing = self._jobs.transition(
                 job.job_id,
                 from_statuses=(JobStatus.CHUNKING,),
                 to_status=JobStatus.PROCESSING,
@@ -412,7 +412,7 @@ class ChunkingHandler:
             result={"total_segments": total},
             metadata=job.user_metadata,
         )
-        self._trigger.evaluate(job.job_id, "chunking")
+        self._trigger.evaluate(job.job_id, "chunking", known=processing)
 
     def _detection_request(self, job: Job) -> list[OutboxEntry]:
         if not job.options.detect or self._detection_queue is None:

@@ -128,12 +128,14 @@ class VideoHandler:
         else:
             model = self._model_for(segment)
             try:
-                self._process(segment, job, model, output_key)
+                job = self._process(segment, job, model, output_key)
             except JobStoppedError as exc:
                 log_stopped(exc)
                 return
             fault_point("video.completed")
-        self._trigger.evaluate(segment.job_id, "completion")
+        # The job as read last in this message: once it has its total, the trigger needs no
+        # read of its own.
+        self._trigger.evaluate(segment.job_id, "completion", known=job)
 
     # Steps ---------------------------------------------------------------------------------
 
@@ -164,7 +166,8 @@ class VideoHandler:
 
     def _process(
         self, segment: VideoWorkerPayload, job: Job, model: SegmentModel, output_key: str
-    ) -> None:
+    ) -> Job:
+        """Run the model, upload, record the completion; the job as read before the upload."""
         work_root = self._settings.work_dir
         if work_root is not None:
             # Made here too, not only at start-up: a scratch volume may be emptied under us.
@@ -189,7 +192,7 @@ class VideoHandler:
             duration_ms = (time.perf_counter() - started) * 1000
             output_bytes = dst.stat().st_size
             frame_count = self._output_frames(model, dst, context)
-            ensure_active(
+            job = ensure_active(
                 self._jobs, segment.job_id, before=f"uploading segment {segment.segment_index}"
             )
             # Artifacts first and the segment last, then the completion: a completion
@@ -212,6 +215,7 @@ class VideoHandler:
         emit_metric("SegmentProcessingTime", duration_ms, "Milliseconds", Mode=mode)
         emit_metric("SegmentInputBytes", input_bytes, "Bytes", Mode=mode)
         emit_metric("SegmentOutputBytes", output_bytes, "Bytes", Mode=mode)
+        return job
 
     def _download(self, segment: VideoWorkerPayload, path: Path) -> int:
         bucket, key = parse_s3_uri(segment.segment_s3_uri)
