@@ -68,6 +68,7 @@ class FakeMediaTools:
 
     concats: list[list[Path]] = field(default_factory=list)
     probes: list[Path] = field(default_factory=list)
+    starts: list[list[float] | None] = field(default_factory=list)
     fail_concat: bool = False
 
     def probe(self, path: Path) -> ProbeResult:
@@ -84,8 +85,11 @@ class FakeMediaTools:
             audio=None,
         )
 
-    def concat(self, segments: Sequence[Path], dst: Path) -> None:
+    def concat(
+        self, segments: Sequence[Path], dst: Path, starts: Sequence[float] | None = None
+    ) -> None:
         self.concats.append(list(segments))
+        self.starts.append(None if starts is None else list(starts))
         if self.fail_concat:
             raise FfmpegFailedError("ffmpeg exited with 1: Invalid data found")
         readable = sum(_read(path)[1] for path in segments)
@@ -220,6 +224,7 @@ class World:
                     completed_at=self.clock(),
                     total_segments=len(segments),
                     frame_count=None if frame_counts is None else frame_counts[index],
+                    start_time=None if frame_counts is None else sum(frame_counts[:index]) / FPS,
                 )
             )
 

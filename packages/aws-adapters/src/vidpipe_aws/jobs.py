@@ -392,9 +392,11 @@ class JobStore(AdapterEdge, ABC):
         job becomes `chunking`, owned by `owner` (one attempt's claim token) until now +
         lease_seconds, showing `stage`.
 
-        Succeeds when the job is still created/chunking and the lease is free or expired; None
-        otherwise (another attempt holds a live lease, or the job moved on). A job that was
-        already chunking keeps the timestamp of its first entry. NotFoundError: no job.
+        Succeeds when the job is still created/chunking and the lease is free, expired or
+        already `owner`'s (a retried request whose first try was written but not answered:
+        a token names one handling, so it is never another attempt's); None otherwise (another
+        attempt holds a live lease, or the job moved on). A job that was already chunking
+        keeps the timestamp of its first entry. NotFoundError: no job.
         """
         if lease_seconds <= 0:
             raise ValueError(f"lease_seconds must be positive, got {lease_seconds}")
@@ -415,6 +417,7 @@ class JobStore(AdapterEdge, ABC):
                 IsUnset("chunking_lease_owner"),
                 IsUnset("chunking_lease_until"),
                 Below("chunking_lease_until", now, or_equal=True),
+                Equals("chunking_lease_owner", owner),
             ),
         )
         claimed = self._write(job.job_id, update, condition)

@@ -288,7 +288,8 @@ def test_a_live_chunking_lease_keeps_duplicates_out_until_it_expires(
     entered = first.stage_timestamps["chunking"]
 
     assert store.claim_chunking(job, "a2", 60, stage="chunking") is None
-    assert store.claim_chunking(first, "a1", 60, stage="chunking") is None  # tokens never reused
+    # The same token again is the same handling retrying a request that was written.
+    assert store.claim_chunking(first, "a1", 60, stage="chunking") is not None
     clock.advance(60)
     taken = store.claim_chunking(first, "a2", 60, stage="chunking")
 

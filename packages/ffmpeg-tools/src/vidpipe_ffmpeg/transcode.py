@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,7 +56,21 @@ def keeps_source_time(starts: Sequence[float]) -> bool:
     return all(b > a for a, b in zip(starts, starts[1:], strict=False))
 
 
-def concat(paths: Sequence[Path], dst: Path, limits: ResourceLimits = DEFAULT_LIMITS) -> None:
+def _start_times(paths: Sequence[Path], limits: ResourceLimits) -> list[float]:
+    """Each file's start time, probed 8 at a time (each probe is mostly a process starting)."""
+    with ThreadPoolExecutor(max_workers=min(8, len(paths))) as pool:
+        return list(
+            pool.map(lambda p: probe_file(Path(p), limits, with_keyframes=False).start_time, paths)
+        )
+
+
+def concat(
+    paths: Sequence[Path],
+    dst: Path,
+    limits: ResourceLimits = DEFAULT_LIMITS,
+    *,
+    starts: Sequence[float] | None = None,
+) -> None:
     """Join MP4 segments in order into ``dst`` without re-encoding, every packet at the time it
     has in its segment.
 
@@ -68,12 +83,18 @@ def concat(paths: Sequence[Path], dst: Path, limits: ResourceLimits = DEFAULT_LI
     a VFR clip and squeezed the audio at each seam. Segments that do not keep source time
     (all starting at 0) are joined one after another, as before.
 
+    ``starts``: each file's start time when the caller knows it (the video-worker probed each
+    segment it wrote); otherwise each file is probed, several at a time.
+
     This is the only use of the concat demuxer: the list is written here from our own absolute
     paths (hence ``-safe 0``), and the files it names may only be the allowed containers.
     """
     if not paths:
         raise ValueError("concat needs at least one segment")
-    starts = [probe_file(Path(p), limits, with_keyframes=False).start_time for p in paths]
+    if starts is None:
+        starts = _start_times(paths, limits)
+    elif len(starts) != len(paths):
+        raise ValueError(f"{len(starts)} start times for {len(paths)} segments")
     keep = keeps_source_time(starts)
     with tempfile.TemporaryDirectory(prefix="vidpipe-concat-") as tmp:
         listing = Path(tmp) / "segments.ffconcat"

@@ -104,6 +104,22 @@ def test_processed_segments_join_cleanly(tmp_path: Path, bunny_split: SplitResul
     assert_same_media(joined, BUNNY, boundaries=2)
 
 
+def test_start_times_given_by_the_caller_join_as_probed_ones(
+    tmp_path: Path, bunny_split: SplitResult
+) -> None:
+    paths = [segment.path for segment in bunny_split.segments]
+    starts = [probe(path, with_keyframes=False).start_time for path in paths]
+    probed, given = tmp_path / "probed.mp4", tmp_path / "given.mp4"
+
+    concat(paths, probed)
+    concat(paths, given, starts=starts)
+
+    assert measure(given) == measure(probed)
+    assert_same_media(given, BUNNY, boundaries=2)
+    with pytest.raises(ValueError, match="1 start times for"):
+        concat(paths, tmp_path / "x.mp4", starts=starts[:1])
+
+
 def test_short_video_is_one_segment(tmp_path: Path) -> None:
     result = split(CARPHONE, tmp_path / "segments", 4.0)
     assert len(result.segments) == 1

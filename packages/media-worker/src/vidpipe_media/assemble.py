@@ -90,24 +90,31 @@ def join_segments(
     segments: Sequence[Path],
     final: Path,
     tools: MediaTools,
-    frame_counts: Sequence[int | None] = (),
+    completions: Sequence[SegmentCompletion] = (),
 ) -> JoinedVideo:
     """Concatenate without re-encoding into `final` and check that no frame was lost.
 
-    `frame_counts`: each segment's frames as its completion recorded them (the video-worker
-    probed its output); only when one is missing are the segments probed here.
+    `completions` (in the segments' order): each segment's frames and start as the
+    video-worker probed its output; only when one is missing are the segments probed here.
     BadSegmentError names a segment that is not a whole video.
     """
+    known = len(completions) == len(segments) and all(
+        c.frame_count is not None and c.start_time is not None for c in completions
+    )
     expected: list[int | None]
-    if len(frame_counts) == len(segments) and None not in frame_counts:
-        expected = list(frame_counts)
+    starts: list[float] | None
+    if known:
+        expected = [c.frame_count for c in completions]
+        starts = [c.start_time for c in completions if c.start_time is not None]
     else:
-        expected = _in_parallel(
+        probes = _in_parallel(
             lambda indexed: _probe_segment(indexed[0], indexed[1], tools), enumerate(segments)
         )
+        expected = [p.video.frame_count if p.video else None for p in probes]
+        starts = [p.start_time for p in probes]
     started = time.monotonic()
     try:
-        tools.concat(segments, final)
+        tools.concat(segments, final, starts)
     except InvalidMediaError as exc:
         raise BadSegmentError(f"cannot join the segments: {exc.reason}") from exc
     except FfmpegFailedError:
@@ -132,14 +139,13 @@ def _in_parallel(step: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
         return list(pool.map(step, work))
 
 
-def _probe_segment(index: int, path: Path, tools: MediaTools) -> int | None:
-    """The segment's frame count from its MP4 index (None when unknown); BadSegmentError when
-    it is not a readable video."""
+def _probe_segment(index: int, path: Path, tools: MediaTools) -> ProbeResult:
+    """The segment's probe (frames from its MP4 index, start); BadSegmentError when it is not
+    a readable video."""
     try:
-        probed = tools.probe(path)
+        return tools.probe(path)
     except InvalidMediaError as exc:
         raise BadSegmentError(f"not a playable video: {exc.reason}", index=index) from exc
-    return probed.video.frame_count if probed.video else None
 
 
 def _check_frame_count(

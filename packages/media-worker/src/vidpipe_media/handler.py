@@ -255,8 +255,7 @@ class MediaHandler:
         with self._scratch(job) as directory:
             segments = self._download(ordered, directory)
             ensure_active(self._jobs, job.job_id, before="joining the segments")
-            frame_counts = [completion.frame_count for completion in ordered]
-            joined = join_segments(segments, directory / "final.mp4", self._tools, frame_counts)
+            joined = join_segments(segments, directory / "final.mp4", self._tools, ordered)
             thumbnail = self._thumbnail(joined, directory)
             media = self._tools.metadata(joined.final, joined.probe)
             primary = find_primary_image(self._storage, self._output_bucket, job.job_id, total)

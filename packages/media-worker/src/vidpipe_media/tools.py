@@ -26,8 +26,11 @@ class MediaTools(Protocol):
         """Streams, duration and frame count (from the MP4 index); no keyframe scan."""
         ...
 
-    def concat(self, segments: Sequence[Path], dst: Path) -> None:
-        """Join `segments` into `dst` by stream copy, without re-encoding."""
+    def concat(
+        self, segments: Sequence[Path], dst: Path, starts: Sequence[float] | None = None
+    ) -> None:
+        """Join `segments` into `dst` by stream copy, without re-encoding; `starts`, each
+        segment's start time when known (otherwise they are probed)."""
         ...
 
     def thumbnail(self, video: Path, dst: Path, *, width: int, probed: ProbeResult) -> None:
@@ -48,8 +51,10 @@ class FfmpegMediaTools:
     def probe(self, path: Path) -> ProbeResult:
         return vidpipe_ffmpeg.probe(path, self._limits, with_keyframes=False)
 
-    def concat(self, segments: Sequence[Path], dst: Path) -> None:
-        vidpipe_ffmpeg.concat(list(segments), dst, self._limits)
+    def concat(
+        self, segments: Sequence[Path], dst: Path, starts: Sequence[float] | None = None
+    ) -> None:
+        vidpipe_ffmpeg.concat(list(segments), dst, self._limits, starts=starts)
 
     def thumbnail(self, video: Path, dst: Path, *, width: int, probed: ProbeResult) -> None:
         vidpipe_ffmpeg.thumbnail(video, dst, width=width, probe=probed, limits=self._limits)

@@ -27,12 +27,14 @@ class HeldTools(FakeMediaTools):
         self.release = threading.Event()
         self._first = True
 
-    def concat(self, segments: Sequence[Path], dst: Path) -> None:
+    def concat(
+        self, segments: Sequence[Path], dst: Path, starts: Sequence[float] | None = None
+    ) -> None:
         if self._first:
             self._first = False
             self.joining.set()
             assert self.release.wait(10)
-        super().concat(segments, dst)
+        super().concat(segments, dst, starts)
 
 
 @pytest.fixture

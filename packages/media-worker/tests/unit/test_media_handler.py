@@ -322,6 +322,8 @@ def test_frame_counts_from_the_completions_spare_a_probe_of_every_segment(
 
     assert world.job(JOB).status is JobStatus.COMPLETED
     assert [path.name for path in world.tools.probes] == ["final.mp4"]  # the join, once
+    # The completions' start times place each segment: nothing probes them for it either.
+    assert world.tools.starts == [[0.0, 76 / 25, 137 / 25, 187 / 25]]
 
 
 def test_a_truncated_segment_is_still_named_when_its_completion_has_a_frame_count(
@@ -358,8 +360,8 @@ def test_a_join_that_loses_frames_of_whole_segments_is_kept_with_a_warning(
     tools = world.tools
     join = tools.concat
 
-    def lossy(inputs: list[Path], dst: Path) -> None:
-        join(inputs, dst)
+    def lossy(inputs: list[Path], dst: Path, starts: list[float] | None = None) -> None:
+        join(inputs, dst, starts)
         if len(inputs) > 1:  # the full join drops one frame; each segment alone copies whole
             fake_video(dst, tools.probe(dst).video.frame_count - 1)  # type: ignore[union-attr]
 

@@ -71,9 +71,11 @@ class SegmentCompletion(BaseModel):
     output_s3_uri: str = Field(pattern=r"^s3://[^/]+/.+")
     completed_at: UtcDatetime
     total_segments: int = Field(ge=1, le=MAX_SEGMENTS)
-    # The output's video frames as the video-worker probed them (its MP4 index), so that
-    # reassembly checks the join without probing every segment again; None when unknown.
+    # The output as the video-worker probed it: its video frames (MP4 index) and its first
+    # timestamp, so that reassembly joins and checks without probing every segment again;
+    # None when unknown (records of older workers).
     frame_count: int | None = Field(default=None, ge=0)
+    start_time: float | None = None
 
     @model_validator(mode="after")
     def _index_below_total(self) -> Self:

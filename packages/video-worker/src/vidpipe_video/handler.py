@@ -56,6 +56,7 @@ if TYPE_CHECKING:
         ReceivedMessage,
         SegmentCompletionStore,
     )
+    from vidpipe_ffmpeg import ProbeResult
     from vidpipe_types import Job
     from vidpipe_video.models.base import SegmentModel
     from vidpipe_video.models.registry import ModelRegistry
@@ -191,7 +192,7 @@ class VideoHandler:
             self._run_model(model, segment, src, dst, context)
             duration_ms = (time.perf_counter() - started) * 1000
             output_bytes = dst.stat().st_size
-            frame_count = self._output_frames(model, dst, context)
+            output = self._output_probe(model, dst, context)
             job = ensure_active(
                 self._jobs, segment.job_id, before=f"uploading segment {segment.segment_index}"
             )
@@ -202,7 +203,7 @@ class VideoHandler:
                 dst, self._output_bucket, output_key, content_type=OUTPUT_CONTENT_TYPE
             )
         fault_point("video.uploaded")
-        self._record_completion(segment, output_key, frame_count)
+        self._record_completion(segment, output_key, output)
         mode = segment.mode.value
         logger.info(
             "segment %d of %d processed (%s) in %.0f ms",
@@ -249,18 +250,17 @@ class VideoHandler:
         if not dst.is_file() or dst.stat().st_size == 0:
             raise ModelOutputError(f"model {model.name!r} wrote no output for {src.name}")
 
-    def _output_frames(self, model: SegmentModel, dst: Path, context: SegmentContext) -> int | None:
-        """The output's frame count (its MP4 index), probed here unless the model knew it: one
-        probe per segment on the parallel stage instead of one each in the single reassembly."""
-        probed = context.output_probe
-        if probed is None:
-            try:
-                probed = probe(dst, self._settings.ffmpeg_limits(), with_keyframes=False)
-            except InvalidMediaError as exc:
-                raise ModelOutputError(
-                    f"model {model.name!r} wrote an output ffprobe cannot read: {exc.reason}"
-                ) from exc
-        return probed.video.frame_count if probed.video else None
+    def _output_probe(self, model: SegmentModel, dst: Path, context: SegmentContext) -> ProbeResult:
+        """The output's probe, made here unless the model knew it: one probe per segment on the
+        parallel stage instead of two in the single reassembly (its frames and its start)."""
+        if context.output_probe is not None:
+            return context.output_probe
+        try:
+            return probe(dst, self._settings.ffmpeg_limits(), with_keyframes=False)
+        except InvalidMediaError as exc:
+            raise ModelOutputError(
+                f"model {model.name!r} wrote an output ffprobe cannot read: {exc.reason}"
+            ) from exc
 
     def _upload_artifacts(self, context: SegmentContext) -> None:
         prefix = job_output_prefix(context.job_id)
@@ -276,7 +276,7 @@ class VideoHandler:
             )
 
     def _record_completion(
-        self, segment: VideoWorkerPayload, output_key: str, frame_count: int | None
+        self, segment: VideoWorkerPayload, output_key: str, output: ProbeResult
     ) -> None:
         completion = SegmentCompletion(
             job_id=segment.job_id,
@@ -284,7 +284,8 @@ class VideoHandler:
             output_s3_uri=s3_uri(self._output_bucket, output_key),
             completed_at=self._clock(),
             total_segments=segment.total_segments,
-            frame_count=frame_count,
+            frame_count=output.video.frame_count if output.video else None,
+            start_time=output.start_time,
         )
         if not self._completions.put(completion):
             logger.info("completion of segment %d already recorded", segment.segment_index)

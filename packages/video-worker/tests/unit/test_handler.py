@@ -66,7 +66,8 @@ def test_a_segment_is_processed_recorded_and_triggers_reassembly(
             output_s3_uri=f"s3://{OUTPUT_BUCKET}/jobs/job1/segments/0.mp4",
             completed_at=NOW,
             total_segments=1,
-            frame_count=25,  # the segment's frames, for reassembly's check without a probe
+            frame_count=25,  # what reassembly needs of it, so that it does not probe it again
+            start_time=0.0,
         )
     ]
     assert worker.reassembly_requests() == [
