@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vidpipe_aws.errors import AwsAdapterError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
 
 
 class LocalAwsError(AwsAdapterError):
@@ -80,9 +84,47 @@ class EmbeddedAws:
         self._serve()
 
     def _serve(self) -> None:
-        from moto.server import ThreadedMotoServer
-
-        server = ThreadedMotoServer(ip_address=self._host, port=self._port, verbose=False)
+        server = _serial_dynamodb_server(self._host, self._port)
         server.start()
         self._server = server
         self._port = server.get_host_and_port()[1]
+
+
+class _SerialDynamoDb:
+    """WSGI middleware: one DynamoDB request at a time. moto's DynamoDB is not thread-safe
+    (a transaction deep-copies the tables while another thread's write changes them: a 500
+    "dictionary changed size during iteration", and a write applied before its answer failed),
+    where the real service makes each item write atomic. S3 and SQS stay concurrent."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB"):
+            return self._app(environ, start_response)
+        with self._lock:
+            return list(self._app(environ, start_response))
+
+
+def _serial_dynamodb_server(host: str, port: int) -> Any:
+    """moto's ThreadedMotoServer with its app wrapped in `_SerialDynamoDb` (the server's own
+    entry point, as moto writes it, with the one wrapper added)."""
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    class SerialDynamoDbServer(ThreadedMotoServer):
+        def _server_entry(self) -> None:
+            app = _SerialDynamoDb(DomainDispatcherApplication(create_backend_app))
+            self._server = make_server(
+                self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+            )
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return SerialDynamoDbServer(ip_address=host, port=port, verbose=False)

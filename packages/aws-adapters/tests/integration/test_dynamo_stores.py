@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -105,3 +106,41 @@ def test_a_missing_table_is_not_found(aws_clients: AwsClients) -> None:
 
     with pytest.raises(NotFoundError, match="ResourceNotFoundException"):
         store.get("j1")
+
+
+def test_concurrent_completions_of_one_job_count_exactly_without_server_errors(
+    aws_clients: AwsClients, aws_settings: Any
+) -> None:
+    # The embedded server serves DynamoDB one request at a time (moto's is not thread-safe:
+    # concurrent transactions failed with 500s); a client that never retries shows any.
+    import boto3
+    from botocore.config import Config
+
+    ensure_table(aws_clients.dynamodb, SEGMENT_COMPLETIONS_TABLE, "completions")
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=aws_settings.endpoint_url,
+        region_name=aws_settings.region,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}, max_pool_connections=16),
+    )
+    store = DynamoCompletionStore(client, "completions")
+    total = 96
+
+    def complete(index: int) -> bool:
+        return store.put(
+            SegmentCompletion(
+                job_id="busy",
+                segment_index=index,
+                output_s3_uri=f"s3://out/jobs/busy/segments/{index}.mp4",
+                completed_at=datetime(2026, 1, 1, tzinfo=UTC),
+                total_segments=total,
+            )
+        )
+
+    with ThreadPoolExecutor(12) as pool:
+        written = list(pool.map(complete, [*range(total), *range(0, total, 4)]))
+
+    assert written == [True] * total + [False] * (total // 4)  # duplicates are no-ops
+    assert store.count("busy") == total

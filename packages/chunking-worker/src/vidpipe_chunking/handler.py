@@ -7,11 +7,12 @@ video-worker), records the total and runs the reassembly trigger. Every step is 
 repeat: a redelivered message re-does the chunking and re-uploads the same keys.
 
 One attempt chunks a job at a time: it holds the job's chunking lease (a claim token per
-handling, renewed by every progress write). A duplicate upload event (S3 may deliver any event
-twice; a multipart upload to the local stack always does) that finds a live lease comes back
-when the lease runs out instead of splitting and uploading every segment again; by then the
-job is normally processing and the duplicate is dropped. A holder that dies leaves a lease that
-expires, and its own redelivered message takes the job over.
+handling, naming its SQS message, renewed by every progress write). A duplicate upload event (S3
+may deliver any event twice; a multipart upload to the local stack always sends two) that finds
+another message's live lease is dropped with a log line instead of splitting and uploading every
+segment again: if the holder dies, its own message comes back and takes the job over once the
+lease runs out. The holder's own message delivered again while it still runs (its visibility ran
+out) is that recovery path, so it is kept: it comes back when the lease runs out.
 
 A job cancelled meanwhile is checked for before the split, before each segment upload and
 when the total is recorded: the handler stops there and the job gets no more segments.
@@ -130,9 +131,9 @@ class ChunkingHandler:
         if not events:
             logger.info("nothing to chunk: the message is not an upload event (e.g. s3:TestEvent)")
             return
-        # One token per handling: a redelivery of this message while this handling still runs
-        # gets another, and waits for this lease like any duplicate.
-        token = f"{message.message_id[:12]}:{secrets.token_hex(4)}"
+        # One token per handling, naming the message: a redelivery of this message while this
+        # handling still runs gets another token, and knows the lease is its own message's.
+        token = f"{message.message_id}:{secrets.token_hex(4)}"
         bad: list[BadInput] = []
         for event in events:
             try:
@@ -255,15 +256,23 @@ class ChunkingHandler:
             return None
         owner, until = current.chunking_lease_owner, current.chunking_lease_until
         now = self._clock()
-        if owner is not None and until is not None and until > now:
-            # Come back when the lease runs out: by then the holder has normally finished (the
-            # duplicate is dropped), or died (its lease has expired and can be taken).
-            remaining = (until - now).total_seconds()
-            raise RetryLater(
-                f"job {job.job_id} is being chunked by attempt {owner} for {remaining:.0f} s more",
-                delay_seconds=min(remaining + 1, SQS_MAX_VISIBILITY_SECONDS),
+        if owner is None or until is None or until <= now:
+            raise RetryLater(f"job {job.job_id} could not take the chunking lease; trying again")
+        if _message_of(owner) != _message_of(token):
+            # Another message's attempt chunks the job; its message is the one that recovers
+            # the job if that attempt dies, so this duplicate has nothing to add.
+            logger.info(
+                "duplicate upload event: job is being chunked by attempt %s; dropped", owner
             )
-        raise RetryLater(f"job {job.job_id} could not take the chunking lease; trying again")
+            return None
+        # This message's earlier handling holds the lease (its visibility ran out while it
+        # ran): keep the message, which is the job's recovery if that handling died, and come
+        # back when the lease runs out (by then the job has normally moved on).
+        remaining = (until - now).total_seconds()
+        raise RetryLater(
+            f"job {job.job_id} is being chunked by attempt {owner} for {remaining:.0f} s more",
+            delay_seconds=min(remaining + 1, SQS_MAX_VISIBILITY_SECONDS),
+        )
 
     def _release(self, job_id: str, token: str) -> None:
         try:
@@ -441,6 +450,11 @@ def human_size(size: int) -> str:
             return f"{size} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} TiB"
+
+
+def _message_of(token: str) -> str:
+    """The SQS message a claim token names (`{message_id}:{random}`)."""
+    return token.rpartition(":")[0]
 
 
 def _safe_suffix(key: str) -> str:

@@ -129,11 +129,12 @@ def test_a_duplicate_event_uploads_no_segment_twice(
     assert [n["status"] for n in chunker.notifier.sent] == ["processing"]
 
 
-def test_a_duplicate_event_during_chunking_waits_instead_of_splitting_again(
+def test_a_redelivery_during_chunking_waits_instead_of_splitting_again(
     stack: Stack, chunker: Chunker, tiny_video: Path
 ) -> None:
-    # Two deliveries of the same upload event at once, on DynamoDB's conditions: one attempt
-    # takes the chunking lease and splits; the other does no work and comes back later.
+    # Two handlings of the same message at once (its visibility ran out), on DynamoDB's
+    # conditions: one takes the chunking lease and splits; the other does no work and comes
+    # back when the lease runs out. (A second event, another message, is dropped: unit tests.)
     stack.ctx.storage.upload_file(
         tiny_video, stack.input_bucket, "input/dup.mp4", metadata={"job-id": "dup-1"}
     )

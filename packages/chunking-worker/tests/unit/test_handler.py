@@ -227,22 +227,36 @@ def chunking_job(world: World, job_id: str) -> Job:
     return job
 
 
-def test_a_duplicate_event_waits_for_the_attempt_holding_the_lease(
+def test_a_duplicate_event_is_dropped_while_another_message_holds_the_lease(
     world: World, upload_file: Path
 ) -> None:
     msg = world.upload(KEY, upload_file, {"job-id": "job-l"})
-    held = world.jobs.claim_chunking(chunking_job(world, "job-l"), "other", 900, stage="chunking")
-    assert held is not None
+    job = chunking_job(world, "job-l")
+    assert world.jobs.claim_chunking(job, "other-message:1a2b", 900, stage="chunking")
 
-    with pytest.raises(RetryLater, match="being chunked by attempt other") as raised:
-        world.handler(message(msg.body, receive_count=2))
+    world.handler(msg)  # a second event for the same upload: another SQS message
 
-    # Back when the lease runs out, not sooner; nothing downloaded, split or uploaded.
-    assert raised.value.delay_seconds is not None and 890 < raised.value.delay_seconds <= 901
+    # Nothing downloaded, split or uploaded; the holder's own message recovers the job.
     assert world.storage.downloads == []
     assert world.segment_keys("job-l") == []
     job = world.jobs.get("job-l")
-    assert job is not None and job.chunking_lease_owner == "other"
+    assert job is not None and job.chunking_lease_owner == "other-message:1a2b"
+
+
+def test_a_redelivery_of_the_holders_own_message_waits_for_the_lease(
+    world: World, upload_file: Path
+) -> None:
+    msg = world.upload(KEY, upload_file, {"job-id": "job-r"})
+    job = chunking_job(world, "job-r")
+    # The first handling of this very message holds the lease (its visibility ran out).
+    assert world.jobs.claim_chunking(job, f"{msg.message_id}:1a2b", 900, stage="chunking")
+
+    with pytest.raises(RetryLater, match="being chunked by attempt") as raised:
+        world.handler(message(msg.body, receive_count=2))  # the same message id
+
+    # Kept, and back when the lease runs out: it is the job's recovery if that handling died.
+    assert raised.value.delay_seconds is not None and 890 < raised.value.delay_seconds <= 901
+    assert world.storage.downloads == []
 
 
 def test_a_duplicate_after_the_holder_finished_only_evaluates_reassembly(
