@@ -386,7 +386,13 @@ class JobStore(AdapterEdge, ABC):
         return self._write(job_id, JobUpdate(values), condition)
 
     def claim_chunking(
-        self, job: Job, owner: str, lease_seconds: float, *, stage: str
+        self,
+        job: Job,
+        owner: str,
+        lease_seconds: float,
+        *,
+        stage: str,
+        take_over_from: str | None = None,
     ) -> Job | None:
         """Take the chunking lease of `job` (read by the caller, `created` or `chunking`): the
         job becomes `chunking`, owned by `owner` (one attempt's claim token) until now +
@@ -395,8 +401,10 @@ class JobStore(AdapterEdge, ABC):
         Succeeds when the job is still created/chunking and the lease is free, expired or
         already `owner`'s (a retried request whose first try was written but not answered:
         a token names one handling, so it is never another attempt's); None otherwise (another
-        attempt holds a live lease, or the job moved on). A job that was already chunking
-        keeps the timestamp of its first entry. NotFoundError: no job.
+        attempt holds a live lease, or the job moved on). `take_over_from`: also take a live
+        lease held by that token (an earlier handling of the caller's own message, which is
+        redelivered only when that handling died). A job that was already chunking keeps the
+        timestamp of its first entry. NotFoundError: no job.
         """
         if lease_seconds <= 0:
             raise ValueError(f"lease_seconds must be positive, got {lease_seconds}")
@@ -418,6 +426,7 @@ class JobStore(AdapterEdge, ABC):
                 IsUnset("chunking_lease_until"),
                 Below("chunking_lease_until", now, or_equal=True),
                 Equals("chunking_lease_owner", owner),
+                *([Equals("chunking_lease_owner", take_over_from)] if take_over_from else []),
             ),
         )
         claimed = self._write(job.job_id, update, condition)

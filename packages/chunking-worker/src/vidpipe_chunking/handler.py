@@ -11,8 +11,8 @@ handling, naming its SQS message, renewed by every progress write). A duplicate 
 may deliver any event twice; a multipart upload to the local stack always sends two) that finds
 another message's live lease is dropped with a log line instead of splitting and uploading every
 segment again: if the holder dies, its own message comes back and takes the job over once the
-lease runs out. The holder's own message delivered again while it still runs (its visibility ran
-out) is that recovery path, so it is kept: it comes back when the lease runs out.
+lease runs out. The holder's own message delivered again means its handling died (the runner
+keeps a message hidden while its handling lives): that delivery takes the job over at once.
 
 A job cancelled meanwhile is checked for before the split, before each segment upload and
 when the total is recorded: the handler stops there and the job gets no more segments.
@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vidpipe_aws import (
-    SQS_MAX_VISIBILITY_SECONDS,
     BadInput,
     ConditionFailedError,
     JobStoppedError,
@@ -265,14 +264,17 @@ class ChunkingHandler:
                 "duplicate upload event: job is being chunked by attempt %s; dropped", owner
             )
             return None
-        # This message's earlier handling holds the lease (its visibility ran out while it
-        # ran): keep the message, which is the job's recovery if that handling died, and come
-        # back when the lease runs out (by then the job has normally moved on).
-        remaining = (until - now).total_seconds()
-        raise RetryLater(
-            f"job {job.job_id} is being chunked by attempt {owner} for {remaining:.0f} s more",
-            delay_seconds=min(remaining + 1, SQS_MAX_VISIBILITY_SECONDS),
+        # This message's earlier handling holds the lease. The runner keeps a message hidden
+        # while its handling lives, so it came back because that handling died (killed, or its
+        # heartbeat failed): take the job over now rather than after the lease. Were it alive,
+        # it stops at its next progress write; the segments are the same either way.
+        taken = self._jobs.claim_chunking(
+            current, token, lease, stage="chunking: downloading", take_over_from=owner
         )
+        if taken is None:
+            raise RetryLater(f"job {job.job_id} changed while its chunking was taken over")
+        logger.warning("chunking taken over from attempt %s of this message", owner)
+        return taken
 
     def _release(self, job_id: str, token: str) -> None:
         try:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from vidpipe_aws import BadInput, RetryLater
+from vidpipe_aws import BadInput
 from vidpipe_aws.webhook import NotifyingFailureRecorder
 from vidpipe_ffmpeg import InvalidMediaError, ProbeResult
 from vidpipe_testkit import S3_TEST_EVENT_BODY, s3_event_body
@@ -243,20 +243,20 @@ def test_a_duplicate_event_is_dropped_while_another_message_holds_the_lease(
     assert job is not None and job.chunking_lease_owner == "other-message:1a2b"
 
 
-def test_a_redelivery_of_the_holders_own_message_waits_for_the_lease(
+def test_a_redelivery_of_the_holders_own_message_takes_the_job_over_at_once(
     world: World, upload_file: Path
 ) -> None:
     msg = world.upload(KEY, upload_file, {"job-id": "job-r"})
     job = chunking_job(world, "job-r")
-    # The first handling of this very message holds the lease (its visibility ran out).
+    # The first handling of this very message holds the lease and died (killed mid-upload).
     assert world.jobs.claim_chunking(job, f"{msg.message_id}:1a2b", 900, stage="chunking")
 
-    with pytest.raises(RetryLater, match="being chunked by attempt") as raised:
-        world.handler(message(msg.body, receive_count=2))  # the same message id
+    world.handler(message(msg.body, receive_count=2))  # the same message id
 
-    # Kept, and back when the lease runs out: it is the job's recovery if that handling died.
-    assert raised.value.delay_seconds is not None and 890 < raised.value.delay_seconds <= 901
-    assert world.storage.downloads == []
+    # Not 900 s later: the job is chunked now.
+    job = world.jobs.get("job-r")
+    assert job is not None and job.status is JobStatus.PROCESSING
+    assert world.segment_keys("job-r") == expected_keys("job-r", 3)
 
 
 def test_a_duplicate_after_the_holder_finished_only_evaluates_reassembly(
